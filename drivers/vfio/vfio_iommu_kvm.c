@@ -1,0 +1,244 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * VFIO_KVM_IOMMU: a VFIO IOMMU backend whose mappings come from an IO page
+ * table kept by a KVM guest in its own memory.
+ *
+ * This file is only the VFIO face: the vfio_iommu_driver_ops the container
+ * core calls, and the ioctl argument handling.  The engine lives in
+ * virt/kvm/viommu/.
+ */
+#include <linux/module.h>
+#include <linux/slab.h>
+#include <linux/uaccess.h>
+#include <linux/vfio.h>
+#include <drivers/vfio/vfio.h>
+
+#include "../../virt/kvm/viommu/viommu.h"
+
+#define DRIVER_DESC	"KVM-owned VFIO IOMMU: shadows guest IO page tables"
+
+static void *viommu_open(unsigned long arg)
+{
+	struct viommu_container *c;
+
+	if (arg != VFIO_KVM_IOMMU)
+		return ERR_PTR(-EINVAL);
+
+	c = kzalloc(sizeof(*c), GFP_KERNEL_ACCOUNT);
+	if (!c)
+		return ERR_PTR(-ENOMEM);
+	mutex_init(&c->lock);
+	INIT_LIST_HEAD(&c->groups);
+	xa_init_flags(&c->tables, XA_FLAGS_ALLOC1);
+	return c;
+}
+
+static void viommu_release(void *iommu_data)
+{
+	struct viommu_container *c = iommu_data;
+	struct viommu_group *g, *tmp;
+
+	mutex_lock(&c->lock);
+	/* The VFIO core detaches every group first; be safe if it did not. */
+	list_for_each_entry_safe(g, tmp, &c->groups, node)
+		viommu_group_del(c, g->group);
+	WARN_ON(!xa_empty(&c->tables));
+	viommu_unbind_vm(c);
+	mutex_unlock(&c->lock);
+
+	xa_destroy(&c->tables);
+	mutex_destroy(&c->lock);
+	kfree(c);
+}
+
+static int viommu_attach_group(void *iommu_data, struct iommu_group *group,
+			       enum vfio_group_type type)
+{
+	struct viommu_container *c = iommu_data;
+	int ret;
+
+	/* Emulated (mdev) and no-IOMMU groups have nothing for us to program. */
+	if (type != VFIO_IOMMU)
+		return -EINVAL;
+
+	mutex_lock(&c->lock);
+	ret = viommu_group_add(c, group);
+	mutex_unlock(&c->lock);
+	return ret;
+}
+
+static void viommu_detach_group(void *iommu_data, struct iommu_group *group)
+{
+	struct viommu_container *c = iommu_data;
+
+	mutex_lock(&c->lock);
+	viommu_group_del(c, group);
+	mutex_unlock(&c->lock);
+}
+
+/*
+ * Copy an argsz-first structure in: at least @minsz bytes, bytes beyond
+ * what we know must be zero (-E2BIG), bytes we know beyond what userspace
+ * passed read as zero.
+ */
+static int viommu_copy_in(void *karg, size_t ksize, size_t minsz,
+			  unsigned long arg, u32 *usize)
+{
+	void __user *uarg = (void __user *)arg;
+
+	if (get_user(*usize, (u32 __user *)uarg))
+		return -EFAULT;
+	if (*usize < minsz)
+		return -EINVAL;
+	return copy_struct_from_user(karg, ksize, uarg, *usize);
+}
+
+static int viommu_copy_out(unsigned long arg, const void *karg, size_t ksize,
+			   u32 usize)
+{
+	if (copy_to_user((void __user *)arg, karg, min_t(size_t, ksize, usize)))
+		return -EFAULT;
+	return 0;
+}
+
+static long viommu_ioctl_bind_vm(struct viommu_container *c, unsigned long arg)
+{
+	struct kvm_viommu_bind_vm bind;
+	u32 usize;
+	int ret;
+
+	ret = viommu_copy_in(&bind, sizeof(bind), sizeof(bind), arg, &usize);
+	if (ret)
+		return ret;
+	if (bind.flags || bind.__reserved)
+		return -EINVAL;
+
+	mutex_lock(&c->lock);
+	ret = viommu_bind_vm(c, bind.vm_fd);
+	mutex_unlock(&c->lock);
+	return ret;
+}
+
+static long viommu_ioctl_set_table(struct viommu_container *c,
+				   unsigned long arg)
+{
+	struct kvm_viommu_set_table st;
+	u32 usize;
+	int ret;
+
+	ret = viommu_copy_in(&st, sizeof(st), sizeof(st), arg, &usize);
+	if (ret)
+		return ret;
+	if (st.flags)
+		return -EINVAL;
+
+	mutex_lock(&c->lock);
+	ret = viommu_set_table(c, &st);
+	mutex_unlock(&c->lock);
+	if (ret)
+		return ret;
+	return viommu_copy_out(arg, &st, sizeof(st), usize);
+}
+
+static long viommu_ioctl_refresh(struct viommu_container *c, unsigned long arg)
+{
+	struct kvm_viommu_refresh rf;
+	u32 usize;
+	int ret;
+
+	ret = viommu_copy_in(&rf, sizeof(rf), sizeof(rf), arg, &usize);
+	if (ret)
+		return ret;
+	if (rf.flags || rf.__reserved || rf.__reserved2 || rf.mapped ||
+	    rf.unmapped || rf.unchanged || rf.refused || rf.fail_iova ||
+	    rf.fail_reason)
+		return -EINVAL;
+
+	mutex_lock(&c->lock);
+	ret = viommu_refresh(c, &rf);
+	mutex_unlock(&c->lock);
+	if (ret && ret != -EINTR)
+		return ret;
+	if (viommu_copy_out(arg, &rf, sizeof(rf), usize))
+		return -EFAULT;
+	return ret;
+}
+
+static long viommu_ioctl_get_info(struct viommu_container *c,
+				  unsigned long arg)
+{
+	struct kvm_viommu_info info;
+	u32 usize;
+	int ret;
+
+	ret = viommu_copy_in(&info, sizeof(info), sizeof(info), arg, &usize);
+	if (ret)
+		return ret;
+	if (info.flags)
+		return -EINVAL;
+
+	memset(&info, 0, sizeof(info));
+	info.argsz = sizeof(info);
+	info.formats = viommu_fmt_supported();
+
+	mutex_lock(&c->lock);
+	viommu_table_info(c, &info);
+	info.pinned_pages = c->pinned_pages;
+	info.mapped_pages = c->mapped_pages;
+	info.refreshes = c->refreshes;
+	info.refusals = c->refusals;
+	mutex_unlock(&c->lock);
+
+	return viommu_copy_out(arg, &info, sizeof(info), usize);
+}
+
+static long viommu_ioctl(void *iommu_data, unsigned int cmd, unsigned long arg)
+{
+	struct viommu_container *c = iommu_data;
+
+	/* Without a container (c == NULL) only the extension query is asked. */
+	if (cmd == VFIO_CHECK_EXTENSION)
+		return arg == VFIO_KVM_IOMMU;
+	if (!c)
+		return -EINVAL;
+
+	switch (cmd) {
+	case KVM_VIOMMU_BIND_VM:
+		return viommu_ioctl_bind_vm(c, arg);
+	case KVM_VIOMMU_SET_TABLE:
+		return viommu_ioctl_set_table(c, arg);
+	case KVM_VIOMMU_REFRESH:
+		return viommu_ioctl_refresh(c, arg);
+	case KVM_VIOMMU_GET_INFO:
+		return viommu_ioctl_get_info(c, arg);
+	default:
+		return -ENOTTY;
+	}
+}
+
+static const struct vfio_iommu_driver_ops viommu_driver_ops = {
+	.name		= "vfio-kvm-iommu",
+	.owner		= THIS_MODULE,
+	.open		= viommu_open,
+	.release	= viommu_release,
+	.ioctl		= viommu_ioctl,
+	.attach_group	= viommu_attach_group,
+	.detach_group	= viommu_detach_group,
+};
+
+static int __init viommu_init(void)
+{
+	return vfio_register_iommu_driver(&viommu_driver_ops);
+}
+
+static void __exit viommu_exit(void)
+{
+	vfio_unregister_iommu_driver(&viommu_driver_ops);
+}
+
+module_init(viommu_init);
+module_exit(viommu_exit);
+
+MODULE_LICENSE("GPL");
+MODULE_DESCRIPTION(DRIVER_DESC);
+MODULE_SOFTDEP("pre: vfio kvm");

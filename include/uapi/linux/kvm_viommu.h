@@ -1,0 +1,235 @@
+/* SPDX-License-Identifier: GPL-2.0 WITH Linux-syscall-note */
+/*
+ * kvm_viommu.h - uAPI of the KVM-owned VFIO IOMMU type
+ *
+ * A VFIO container set to VFIO_KVM_IOMMU shadows IO page tables that a KVM
+ * guest keeps in its own memory.  The VMM binds the container to its VM,
+ * tells where each group's guest table lives, and asks for ranges to be
+ * refreshed; the kernel reads the guest table through the VM's memslots,
+ * pins the guest pages it references and maps them into an IOMMU domain
+ * attached to the group.
+ *
+ * All ioctls below are issued on the VFIO container fd after
+ * VFIO_SET_IOMMU(VFIO_KVM_IOMMU).  Every argument structure starts with
+ * @argsz, the size userspace passes: the kernel accepts any size at least as
+ * large as the structure's first version, requires bytes it does not know to
+ * be zero (-E2BIG otherwise) and writes back at most @argsz bytes.  Reserved
+ * fields and unknown flags must be zero (-EINVAL otherwise).
+ *
+ * Documentation/userspace-api/kvm_viommu.rst has the full contract.
+ */
+#ifndef _UAPI_LINUX_KVM_VIOMMU_H
+#define _UAPI_LINUX_KVM_VIOMMU_H
+
+#include <linux/types.h>
+#include <linux/ioctl.h>
+#include <linux/vfio.h>
+
+/* The VFIO IOMMU type: VFIO_CHECK_EXTENSION and VFIO_SET_IOMMU argument. */
+#define VFIO_KVM_IOMMU			11
+
+/*
+ * Our ioctls live on the container fd, which VFIO forwards to the IOMMU
+ * driver for any number it does not handle itself.  They are numbered well
+ * above the VFIO core's own so that the two never meet.
+ */
+#define KVM_VIOMMU_BASE			(VFIO_BASE + 64)
+
+/**
+ * enum kvm_viommu_format - guest IO page table formats
+ * @KVM_VIOMMU_FMT_NONE: no table: the group's DMA is blocked.  Only valid in
+ *	KVM_VIOMMU_SET_TABLE, to detach a group from its table.
+ * @KVM_VIOMMU_FMT_X86_64: x86-64 paging structures, as used by CPU page
+ *	tables and by Intel VT-d first-stage tables.  4 levels (48-bit IOVA)
+ *	or 5 levels (57-bit IOVA).  P (bit 0) makes an entry valid; R/W
+ *	(bit 1) grants write and must be set at every level for a writable
+ *	leaf; PS (bit 7) makes a level-2 or level-3 entry a 2 MiB or 1 GiB
+ *	leaf.
+ * @KVM_VIOMMU_FMT_COUNT: number of format numbers defined (not a format).
+ */
+enum kvm_viommu_format {
+	KVM_VIOMMU_FMT_NONE = 0,
+	KVM_VIOMMU_FMT_X86_64 = 1,
+	KVM_VIOMMU_FMT_COUNT,
+};
+
+/**
+ * enum kvm_viommu_refusal - why a guest entry was not shadowed
+ * @KVM_VIOMMU_REFUSED_NONE: nothing was refused.
+ * @KVM_VIOMMU_REFUSED_NO_MEMSLOT: the leaf's guest physical address is not
+ *	backed by any memslot of the bound VM.
+ * @KVM_VIOMMU_REFUSED_READONLY_SLOT: a writable leaf points into a
+ *	read-only memslot (KVM_MEM_READONLY).  Such leaves are refused, not
+ *	downgraded: the guest would otherwise see writes silently dropped.
+ * @KVM_VIOMMU_REFUSED_PRIVATE: the leaf points into guest_memfd backed
+ *	memory, which has no host mapping to pin.
+ * @KVM_VIOMMU_REFUSED_TABLE_FAULT: a table of the guest page table lies
+ *	outside guest memory (or could not be read).
+ * @KVM_VIOMMU_REFUSED_RESERVED_BITS: an entry has bits set that the format
+ *	requires to be zero, or a leaf at a level that cannot hold one.
+ * @KVM_VIOMMU_REFUSED_MEMLOCK: pinning the page would exceed RLIMIT_MEMLOCK
+ *	of the process that bound the VM.
+ * @KVM_VIOMMU_REFUSED_PIN: the VMM's memory behind the guest page could not
+ *	be pinned (not mapped, not pinnable, or out of memory).
+ * @KVM_VIOMMU_REFUSED_MAP: the IOMMU driver failed to map the page.
+ */
+enum kvm_viommu_refusal {
+	KVM_VIOMMU_REFUSED_NONE = 0,
+	KVM_VIOMMU_REFUSED_NO_MEMSLOT = 1,
+	KVM_VIOMMU_REFUSED_READONLY_SLOT = 2,
+	KVM_VIOMMU_REFUSED_PRIVATE = 3,
+	KVM_VIOMMU_REFUSED_TABLE_FAULT = 4,
+	KVM_VIOMMU_REFUSED_RESERVED_BITS = 5,
+	KVM_VIOMMU_REFUSED_MEMLOCK = 6,
+	KVM_VIOMMU_REFUSED_PIN = 7,
+	KVM_VIOMMU_REFUSED_MAP = 8,
+};
+
+/**
+ * struct kvm_viommu_bind_vm - KVM_VIOMMU_BIND_VM argument
+ * @argsz: size of this structure as userspace knows it.
+ * @flags: must be zero.
+ * @vm_fd: a KVM VM file descriptor (from KVM_CREATE_VM) of the calling
+ *	process.  Its memslots are the only memory the container will ever
+ *	map.
+ * @__reserved: must be zero.
+ *
+ * Binds the container to a VM, once.  Errors: -EBADF (@vm_fd is not open),
+ * -EINVAL (not a KVM VM fd, or nonzero flags/reserved), -EPERM (the VM
+ * belongs to another process's address space), -EBUSY (already bound).
+ * The container holds a reference on the VM until it is released.
+ */
+struct kvm_viommu_bind_vm {
+	__u32 argsz;
+	__u32 flags;
+	__s32 vm_fd;
+	__u32 __reserved;
+};
+
+#define KVM_VIOMMU_BIND_VM		_IO(VFIO_TYPE, KVM_VIOMMU_BASE + 0)
+
+/**
+ * struct kvm_viommu_set_table - KVM_VIOMMU_SET_TABLE argument
+ * @argsz: size of this structure as userspace knows it.
+ * @flags: must be zero.
+ * @group_id: IOMMU group number (N of /dev/vfio/N) of a group attached to
+ *	this container.
+ * @format: an &enum kvm_viommu_format value; KVM_VIOMMU_FMT_NONE detaches
+ *	the group from its table and blocks its DMA.
+ * @levels: number of paging levels of the guest table; 0 selects the
+ *	format's default (4 for x86-64).
+ * @table_id: output: the table the group is now attached to.  Groups given
+ *	the same format, levels, root and aperture share one table (and one
+ *	IOMMU domain); its id is what KVM_VIOMMU_REFRESH takes.
+ * @root_gpa: guest physical address of the top-level table; aligned to the
+ *	format's table size.
+ * @aperture_start: lowest IOVA the guest may map (4 KiB aligned).
+ * @aperture_last: highest IOVA the guest may map (inclusive; the next byte
+ *	is 4 KiB aligned).  Must fit both the format's address width and the
+ *	host IOMMU's geometry (see KVM_VIOMMU_GET_INFO).
+ *
+ * Requires a bound VM.  Moving a group from one table to another leaves no
+ * mapping of the old table visible to the group; a table whose last group
+ * leaves is destroyed (its pages unmapped and unpinned).  A new table starts
+ * empty: nothing is mapped until a refresh.  Errors: -EINVAL (bad format,
+ * levels, alignment or aperture; no VM bound), -ENOENT (@group_id is not
+ * attached to this container), -ENOMEM.
+ */
+struct kvm_viommu_set_table {
+	__u32 argsz;
+	__u32 flags;
+	__u32 group_id;
+	__u32 format;
+	__u32 levels;
+	__u32 table_id;
+	__u64 root_gpa;
+	__u64 aperture_start;
+	__u64 aperture_last;
+};
+
+#define KVM_VIOMMU_SET_TABLE		_IO(VFIO_TYPE, KVM_VIOMMU_BASE + 1)
+
+/**
+ * struct kvm_viommu_refresh - KVM_VIOMMU_REFRESH argument
+ * @argsz: size of this structure as userspace knows it.
+ * @flags: must be zero.
+ * @table_id: a table id from KVM_VIOMMU_SET_TABLE.
+ * @__reserved: must be zero.
+ * @iova: start of the range the guest changed (4 KiB aligned).
+ * @size: length of the range (a nonzero multiple of 4 KiB, inside the
+ *	table's aperture).
+ * @mapped: output: 4 KiB pages newly mapped (including replaced ones).
+ * @unmapped: output: 4 KiB pages unmapped because the guest entry became
+ *	invalid (or was replaced, or refused).
+ * @unchanged: output: 4 KiB pages whose mapping already matched the guest.
+ * @refused: output: 4 KiB pages the guest maps but that were not shadowed.
+ * @fail_iova: output: lowest refused IOVA (valid when @refused != 0).
+ * @fail_reason: output: an &enum kvm_viommu_refusal for @fail_iova.
+ * @__reserved2: zero on output.
+ *
+ * Synchronises the shadow of [@iova, @iova + @size) with the guest table,
+ * like an s390 RPCIT or a VT-d page-selective invalidation.  When it
+ * returns 0, every 4 KiB page of the range is either mapped exactly as the
+ * guest table says (same guest page, same permission) or not mapped at all;
+ * the latter are counted in @refused.  After the first MEMLOCK refusal the
+ * refresh pins nothing more but still removes stale mappings.  Errors:
+ * -EINVAL (bad arguments), -ENOENT (no such table), -EPERM (called from a
+ * process other than the one that bound the VM), -EINTR (fatal signal:
+ * the range is partially refreshed).
+ */
+struct kvm_viommu_refresh {
+	__u32 argsz;
+	__u32 flags;
+	__u32 table_id;
+	__u32 __reserved;
+	__u64 iova;
+	__u64 size;
+	__u64 mapped;
+	__u64 unmapped;
+	__u64 unchanged;
+	__u64 refused;
+	__u64 fail_iova;
+	__u32 fail_reason;
+	__u32 __reserved2;
+};
+
+#define KVM_VIOMMU_REFRESH		_IO(VFIO_TYPE, KVM_VIOMMU_BASE + 2)
+
+/**
+ * struct kvm_viommu_info - KVM_VIOMMU_GET_INFO argument
+ * @argsz: size of this structure as userspace knows it.
+ * @flags: must be zero on input.
+ * @formats: output: bit N set when format N is supported.
+ * @pgsize_bitmap: output: IOMMU page sizes the host domain supports for
+ *	the container's groups.
+ * @aperture_start: output: lowest IOVA the host IOMMU can map for every
+ *	group of the container.
+ * @aperture_last: output: highest such IOVA (inclusive).
+ * @pinned_pages: output: 4 KiB guest pages pinned now (and charged to the
+ *	binding process's locked_vm).
+ * @mapped_pages: output: 4 KiB IOVA pages mapped now.
+ * @refreshes: output: refresh requests completed since SET_IOMMU.
+ * @refusals: output: 4 KiB pages refused since SET_IOMMU.
+ * @nr_tables: output: tables in use.
+ * @nr_groups: output: groups attached to the container.
+ *
+ * May be called before KVM_VIOMMU_BIND_VM.
+ */
+struct kvm_viommu_info {
+	__u32 argsz;
+	__u32 flags;
+	__u64 formats;
+	__u64 pgsize_bitmap;
+	__u64 aperture_start;
+	__u64 aperture_last;
+	__u64 pinned_pages;
+	__u64 mapped_pages;
+	__u64 refreshes;
+	__u64 refusals;
+	__u32 nr_tables;
+	__u32 nr_groups;
+};
+
+#define KVM_VIOMMU_GET_INFO		_IO(VFIO_TYPE, KVM_VIOMMU_BASE + 3)
+
+#endif /* _UAPI_LINUX_KVM_VIOMMU_H */

@@ -1,0 +1,94 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Binding a container to a KVM VM.
+ *
+ * The container accepts exactly one VM, from the process whose address
+ * space backs it: the memslots of that VM are the only memory the container
+ * will ever read or map, and every pin is charged to that process.
+ */
+#include <linux/capability.h>
+#include <linux/file.h>
+#include <linux/fs.h>
+#include <linux/kvm_host.h>
+#include <linux/module.h>
+#include <linux/sched/mm.h>
+#include <linux/sched/task.h>
+
+#include "viommu.h"
+
+/*
+ * Is @file a KVM VM fd?  Where KVM exports file_is_kvm() to us, ask it.
+ * Linux 7.x exports it to kvm-amd and kvm-intel only; there we recognise
+ * the VM file by what KVM_CREATE_VM makes and nothing else can: an
+ * anonymous inode file named "kvm-vm" whose file_operations belong to the
+ * kvm module.  (Its stats file is "kvm-vm-stats", vCPUs are "kvm-vcpu:N".)
+ */
+static bool viommu_file_is_kvm_vm(struct file *file)
+{
+#ifdef VIOMMU_HAVE_FILE_IS_KVM
+	return file_is_kvm(file);
+#else
+	const struct module *owner = file->f_op ? file->f_op->owner : NULL;
+
+	return owner && !strcmp(owner->name, "kvm") &&
+	       !strcmp(file->f_path.dentry->d_name.name, "kvm-vm") &&
+	       file->private_data;
+#endif
+}
+
+int viommu_bind_vm(struct viommu_container *c, int vm_fd)
+{
+	struct kvm *kvm;
+	struct file *file;
+	int ret;
+
+	lockdep_assert_held(&c->lock);
+
+	file = fget(vm_fd);
+	if (!file)
+		return -EBADF;
+
+	ret = -EINVAL;
+	if (!viommu_file_is_kvm_vm(file))
+		goto out_fput;
+
+	kvm = file->private_data;
+	ret = -EPERM;
+	if (kvm->mm != current->mm)
+		goto out_fput;
+
+	ret = -EBUSY;
+	if (c->kvm)
+		goto out_fput;
+
+	ret = -ENOENT;
+	if (!kvm_get_kvm_safe(kvm))
+		goto out_fput;
+
+	mmgrab(kvm->mm);
+	c->mm = kvm->mm;
+	c->task = get_task_struct(current->group_leader);
+	c->lock_cap = capable(CAP_IPC_LOCK);
+	c->kvm = kvm;
+	ret = 0;
+
+out_fput:
+	fput(file);
+	return ret;
+}
+
+/* Called once no page is pinned any more. */
+void viommu_unbind_vm(struct viommu_container *c)
+{
+	lockdep_assert_held(&c->lock);
+
+	if (!c->kvm)
+		return;
+	WARN_ON(c->pinned_pages);
+	kvm_put_kvm(c->kvm);
+	c->kvm = NULL;
+	put_task_struct(c->task);
+	c->task = NULL;
+	mmdrop(c->mm);
+	c->mm = NULL;
+}

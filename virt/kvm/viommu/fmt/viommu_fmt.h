@@ -1,0 +1,160 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Guest IO page table formats: the decoder interface and the shared walker.
+ *
+ * A format is a small set of pure decode primitives (how many IOVA bits a
+ * level resolves, what one entry means); one walker shared by all formats
+ * turns a guest table into an ordered list of spans over an IOVA range.
+ * Nothing here touches kernel state: guest memory is read through a
+ * callback, so the same sources build into userspace tests and fuzzers.
+ */
+#ifndef _VIOMMU_FMT_H
+#define _VIOMMU_FMT_H
+
+#ifdef __KERNEL__
+#include <linux/types.h>
+#include <linux/bits.h>
+#include <linux/errno.h>
+#include <asm/byteorder.h>
+#define viommu_le64_to_cpu(raw)	le64_to_cpu((__force __le64)(raw))
+#else
+/* Userspace tests and fuzzers: tools/testing/viommu_fmt/viommu_fmt_user.h */
+#include <viommu_fmt_user.h>
+#endif
+
+#include <linux/kvm_viommu.h>
+
+/* The walker handles at most this many levels (AMD-Vi paging mode 6). */
+#define VIOMMU_MAX_LEVELS	6
+
+/* Permissions of a leaf, and the mask a table entry applies below it. */
+#define VIOMMU_PROT_READ	0x1u
+#define VIOMMU_PROT_WRITE	0x2u
+#define VIOMMU_PROT_RW		(VIOMMU_PROT_READ | VIOMMU_PROT_WRITE)
+
+/**
+ * enum viommu_pte_kind - what one decoded guest entry is
+ * @VIOMMU_PTE_NONE: not valid: nothing is mapped below it.
+ * @VIOMMU_PTE_TABLE: points to the next-level table.
+ * @VIOMMU_PTE_LEAF: maps the whole span of the entry.
+ * @VIOMMU_PTE_BAD: malformed; the walker refuses its span.
+ */
+enum viommu_pte_kind {
+	VIOMMU_PTE_NONE,
+	VIOMMU_PTE_TABLE,
+	VIOMMU_PTE_LEAF,
+	VIOMMU_PTE_BAD,
+};
+
+/**
+ * struct viommu_pte - one decoded guest entry
+ * @kind: see &enum viommu_pte_kind.
+ * @addr: TABLE: guest physical address of the next table; LEAF: guest
+ *	physical address of the first byte the leaf maps.
+ * @prot: TABLE: permissions allowed below this entry; LEAF: the leaf's
+ *	own permissions.  The walker ANDs them along the path.
+ * @next_level: TABLE: level of the next table (level - 1 unless the format
+ *	skips levels).
+ * @refusal: BAD: an &enum kvm_viommu_refusal.
+ */
+struct viommu_pte {
+	enum viommu_pte_kind kind;
+	u64 addr;
+	u32 prot;
+	u32 next_level;
+	u32 refusal;
+};
+
+/**
+ * struct viommu_fmt - a guest IO page table format
+ * @name: short name for logs.
+ * @min_levels: fewest paging levels the format allows.
+ * @max_levels: most paging levels the format allows.
+ * @default_levels: levels used when userspace passes 0.
+ * @root_align: required alignment of the top-level table, in bytes.
+ * @level_shift: log2 of the IOVA span one entry at @level covers.
+ * @level_bits: number of IOVA bits one table at @level indexes.
+ * @iova_bits: IOVA width of a table with @levels levels.
+ * @decode: decode @raw, the entry as stored in guest memory, at @level.
+ *
+ * Levels count from 1 (the leaf-most table) up to the configured number;
+ * entries are 8 bytes, tables are indexed by IOVA bits
+ * [level_shift + level_bits - 1 : level_shift].
+ */
+struct viommu_fmt {
+	const char *name;
+	u8 min_levels;
+	u8 max_levels;
+	u8 default_levels;
+	u64 root_align;
+	unsigned int (*level_shift)(unsigned int level);
+	unsigned int (*level_bits)(unsigned int level);
+	unsigned int (*iova_bits)(unsigned int levels);
+	void (*decode)(unsigned int level, u64 raw, struct viommu_pte *pte);
+};
+
+/**
+ * enum viommu_span_kind - what the guest table says about a span of IOVAs
+ * @VIOMMU_SPAN_HOLE: nothing mapped.
+ * @VIOMMU_SPAN_LEAF: mapped to consecutive guest physical addresses.
+ * @VIOMMU_SPAN_REFUSED: the table is malformed or unreadable here.
+ */
+enum viommu_span_kind {
+	VIOMMU_SPAN_HOLE,
+	VIOMMU_SPAN_LEAF,
+	VIOMMU_SPAN_REFUSED,
+};
+
+/**
+ * struct viommu_span - a run of IOVAs with one meaning, in walk order
+ * @kind: see &enum viommu_span_kind.
+ * @iova: first IOVA of the span.
+ * @last: last IOVA of the span (inclusive).
+ * @gpa: LEAF: guest physical address @iova maps to.
+ * @prot: LEAF: effective permissions (VIOMMU_PROT_*).
+ * @refusal: REFUSED: an &enum kvm_viommu_refusal.
+ */
+struct viommu_span {
+	enum viommu_span_kind kind;
+	u64 iova;
+	u64 last;
+	u64 gpa;
+	u32 prot;
+	u32 refusal;
+};
+
+/**
+ * struct viommu_walk - one walk of a guest table over an IOVA range
+ * @fmt: the format.
+ * @levels: configured number of levels.
+ * @root: guest physical address of the top-level table.
+ * @read: reads the 8-byte entry at guest physical address @gpa into *@raw,
+ *	in guest memory byte order; returns 0 or a negative errno (the
+ *	entry's span is then refused with KVM_VIOMMU_REFUSED_TABLE_FAULT).
+ * @emit: receives each span in increasing IOVA order; a nonzero return
+ *	stops the walk and is returned by viommu_walk().
+ * @ctx: passed to @read and @emit.
+ */
+struct viommu_walk {
+	const struct viommu_fmt *fmt;
+	unsigned int levels;
+	u64 root;
+	int (*read)(void *ctx, u64 gpa, u64 *raw);
+	int (*emit)(void *ctx, const struct viommu_span *span);
+	void *ctx;
+};
+
+int viommu_walk(const struct viommu_walk *w, u64 iova, u64 last);
+
+/* Highest IOVA a table of @levels levels can translate. */
+u64 viommu_fmt_iova_last(const struct viommu_fmt *fmt, unsigned int levels);
+
+/* The format for an enum kvm_viommu_format value, or NULL. */
+const struct viommu_fmt *viommu_fmt_get(u32 format);
+
+/* Bitmap of supported enum kvm_viommu_format values. */
+u64 viommu_fmt_supported(void);
+
+extern const struct viommu_fmt viommu_fmt_x86_64;
+
+#endif /* _VIOMMU_FMT_H */

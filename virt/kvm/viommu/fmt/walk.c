@@ -1,0 +1,159 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The walker shared by all guest IO page table formats.
+ *
+ * It visits only the entries whose span meets the requested range, so its
+ * work is bounded by the number of guest entries in that range, not by the
+ * number of 4 KiB pages: a hole or a leaf at a high level is one span.
+ * Recursion depth is bounded by the configured number of levels, and a
+ * TABLE entry must point to a strictly lower level, so a hostile table
+ * that points to itself or upwards is refused rather than followed.
+ */
+#include "viommu_fmt.h"
+
+static const struct viommu_fmt *const viommu_formats[KVM_VIOMMU_FMT_COUNT] = {
+	[KVM_VIOMMU_FMT_X86_64] = &viommu_fmt_x86_64,
+};
+
+const struct viommu_fmt *viommu_fmt_get(u32 format)
+{
+	if (format >= KVM_VIOMMU_FMT_COUNT)
+		return NULL;
+	return viommu_formats[format];
+}
+
+u64 viommu_fmt_supported(void)
+{
+	u64 mask = 0;
+	u32 i;
+
+	for (i = 0; i < KVM_VIOMMU_FMT_COUNT; i++)
+		if (viommu_formats[i])
+			mask |= BIT_ULL(i);
+	return mask;
+}
+
+u64 viommu_fmt_iova_last(const struct viommu_fmt *fmt, unsigned int levels)
+{
+	unsigned int bits = fmt->iova_bits(levels);
+
+	return bits >= 64 ? ~0ULL : BIT_ULL(bits) - 1;
+}
+
+static int emit_span(const struct viommu_walk *w, enum viommu_span_kind kind,
+		     u64 iova, u64 last, u64 gpa, u32 prot, u32 refusal)
+{
+	struct viommu_span span = {
+		.kind = kind,
+		.iova = iova,
+		.last = last,
+		.gpa = gpa,
+		.prot = prot,
+		.refusal = refusal,
+	};
+
+	return w->emit(w->ctx, &span);
+}
+
+static int refuse(const struct viommu_walk *w, u64 iova, u64 last, u32 why)
+{
+	return emit_span(w, VIOMMU_SPAN_REFUSED, iova, last, 0, 0, why);
+}
+
+/*
+ * Walk the table at @table (level @level), which translates the IOVAs from
+ * @base up, over [@start, @last] (both inside the span of the parent entry).
+ * @prot_mask is the AND of the permissions of the entries above.
+ */
+static int walk_level(const struct viommu_walk *w, u64 table,
+		      unsigned int level, u64 base, u64 start, u64 last,
+		      u32 prot_mask)
+{
+	const struct viommu_fmt *fmt = w->fmt;
+	unsigned int shift = fmt->level_shift(level);
+	unsigned int bits = fmt->level_bits(level);
+	u64 table_last = base + ((BIT_ULL(bits) << shift) - 1);
+	u64 idx, first_idx, last_idx;
+	int ret;
+
+	/* IOVAs beyond this table (a skipped level with nonzero index bits). */
+	if (start > table_last)
+		return refuse(w, start, last, KVM_VIOMMU_REFUSED_RESERVED_BITS);
+
+	first_idx = (start - base) >> shift;
+	last_idx = ((last > table_last ? table_last : last) - base) >> shift;
+
+	for (idx = first_idx; idx <= last_idx; idx++) {
+		u64 e_start = base + (idx << shift);
+		u64 e_last = e_start + (BIT_ULL(shift) - 1);
+		u64 s = start > e_start ? start : e_start;
+		u64 l = last < e_last ? last : e_last;
+		struct viommu_pte pte = { .kind = VIOMMU_PTE_BAD };
+		u64 raw;
+
+		if (w->read(w->ctx, table + idx * sizeof(u64), &raw)) {
+			ret = refuse(w, s, l, KVM_VIOMMU_REFUSED_TABLE_FAULT);
+			if (ret)
+				return ret;
+			continue;
+		}
+
+		fmt->decode(level, raw, &pte);
+		switch (pte.kind) {
+		case VIOMMU_PTE_NONE:
+			ret = emit_span(w, VIOMMU_SPAN_HOLE, s, l, 0, 0, 0);
+			break;
+		case VIOMMU_PTE_LEAF:
+			ret = emit_span(w, VIOMMU_SPAN_LEAF, s, l,
+					pte.addr + (s - e_start),
+					pte.prot & prot_mask, 0);
+			break;
+		case VIOMMU_PTE_TABLE:
+			if (pte.next_level < 1 || pte.next_level >= level) {
+				ret = refuse(w, s, l,
+					     KVM_VIOMMU_REFUSED_RESERVED_BITS);
+				break;
+			}
+			ret = walk_level(w, pte.addr, pte.next_level, e_start,
+					 s, l, prot_mask & pte.prot);
+			break;
+		default:
+			ret = refuse(w, s, l, pte.refusal ? pte.refusal :
+				     KVM_VIOMMU_REFUSED_RESERVED_BITS);
+			break;
+		}
+		if (ret)
+			return ret;
+	}
+
+	if (last > table_last)
+		return refuse(w, table_last + 1, last,
+			      KVM_VIOMMU_REFUSED_RESERVED_BITS);
+	return 0;
+}
+
+/**
+ * viommu_walk - report what the guest table says about [@iova, @last]
+ * @w: the table and callbacks.
+ * @iova: first IOVA.
+ * @last: last IOVA (inclusive), at most viommu_fmt_iova_last().
+ *
+ * Return: 0 when the whole range was reported, -EINVAL for a range or
+ * level count the format cannot have, or the first nonzero value returned
+ * by @w->emit.
+ */
+int viommu_walk(const struct viommu_walk *w, u64 iova, u64 last)
+{
+	const struct viommu_fmt *fmt = w->fmt;
+
+	if (w->levels < fmt->min_levels || w->levels > fmt->max_levels ||
+	    w->levels > VIOMMU_MAX_LEVELS)
+		return -EINVAL;
+	if (iova > last || last > viommu_fmt_iova_last(fmt, w->levels))
+		return -EINVAL;
+	if (w->root & (fmt->root_align - 1))
+		return -EINVAL;
+
+	return walk_level(w, w->root, w->levels, 0, iova, last,
+			  VIOMMU_PROT_RW);
+}

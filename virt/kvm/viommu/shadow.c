@@ -1,0 +1,313 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The shadow: range refresh (walk the guest table -> diff against what is
+ * mapped -> map/unmap) and teardown.
+ *
+ * Per 4 KiB IOVA page the shadow xarray records which guest frame is mapped
+ * there and with which permission.  A refresh walks the guest table over the
+ * range and, span by span, leaves each page either mapped exactly as the
+ * guest says or unmapped (a refusal).  Unmaps go through an IOTLB gather;
+ * the pins behind them are released only after the gather is synced, so a
+ * device can never reach a page we have already let go.
+ */
+#include <linux/iommu.h>
+#include <linux/kvm_host.h>
+#include <linux/mm.h>
+#include <linux/sched/signal.h>
+#include <linux/sizes.h>
+#include <linux/slab.h>
+
+#include "viommu.h"
+
+#define VIOMMU_PAGE_SHIFT	12
+#define VIOMMU_UNPIN_BATCH	64
+
+static_assert(PAGE_SIZE == SZ_4K, "kvm-viommu shadows at 4 KiB granularity");
+
+/**
+ * struct viommu_refresh_ctx - state of one refresh
+ * @c: the container (lock held).
+ * @t: the table being refreshed.
+ * @out: the result counters handed back to userspace.
+ * @gather: unmaps not yet synced from the IOTLB.
+ * @no_more_pins: a MEMLOCK refusal happened; map nothing more.
+ * @nr_unpin: pages in @unpin.
+ * @unpin: pages unmapped in @gather, to release once it is synced.
+ * @dirty: per @unpin entry: it was mapped writable.
+ */
+struct viommu_refresh_ctx {
+	struct viommu_container *c;
+	struct viommu_table *t;
+	struct kvm_viommu_refresh *out;
+	struct iommu_iotlb_gather gather;
+	bool no_more_pins;
+	unsigned int nr_unpin;
+	struct page *unpin[VIOMMU_UNPIN_BATCH];
+	bool dirty[VIOMMU_UNPIN_BATCH];
+};
+
+static unsigned long viommu_shadow_entry(gfn_t gfn, u32 prot)
+{
+	return (gfn << 2) | prot;
+}
+
+static int viommu_iommu_prot(u32 prot)
+{
+	return ((prot & VIOMMU_PROT_READ) ? IOMMU_READ : 0) |
+	       ((prot & VIOMMU_PROT_WRITE) ? IOMMU_WRITE : 0);
+}
+
+/* Sync the IOTLB, then release the pins of what it no longer maps. */
+static void viommu_flush(struct viommu_refresh_ctx *r)
+{
+	iommu_iotlb_sync(r->t->domain, &r->gather);
+	iommu_iotlb_gather_init(&r->gather);
+	viommu_gm_unpin(r->c, r->unpin, r->dirty, r->nr_unpin);
+	r->nr_unpin = 0;
+}
+
+static void viommu_unmap_page(struct viommu_refresh_ctx *r, u64 iova,
+			      unsigned long entry)
+{
+	struct viommu_table *t = r->t;
+	phys_addr_t phys = iommu_iova_to_phys(t->domain, iova);
+	size_t size;
+
+	size = iommu_unmap_fast(t->domain, iova, SZ_4K, &r->gather);
+	xa_erase(&t->shadow, iova >> VIOMMU_PAGE_SHIFT);
+	r->c->mapped_pages--;
+	r->out->unmapped++;
+	/* The shadow says it is mapped: the domain must agree. */
+	if (WARN_ON_ONCE(size != SZ_4K || !phys))
+		return;
+
+	r->unpin[r->nr_unpin] = pfn_to_page(PHYS_PFN(phys));
+	r->dirty[r->nr_unpin] = entry & VIOMMU_PROT_WRITE;
+	if (++r->nr_unpin == VIOMMU_UNPIN_BATCH)
+		viommu_flush(r);
+}
+
+static void viommu_unmap_range(struct viommu_refresh_ctx *r, u64 iova,
+			       u64 last)
+{
+	unsigned long index;
+	void *entry;
+
+	xa_for_each_range(&r->t->shadow, index, entry,
+			  iova >> VIOMMU_PAGE_SHIFT, last >> VIOMMU_PAGE_SHIFT)
+		viommu_unmap_page(r, (u64)index << VIOMMU_PAGE_SHIFT,
+				  xa_to_value(entry));
+}
+
+static void viommu_refuse(struct viommu_refresh_ctx *r, u64 iova,
+			  u64 npages, u32 why)
+{
+	if (!r->out->refused) {
+		r->out->fail_iova = iova;
+		r->out->fail_reason = why;
+	}
+	r->out->refused += npages;
+	r->c->refusals += npages;
+	if (why == KVM_VIOMMU_REFUSED_MEMLOCK)
+		r->no_more_pins = true;
+}
+
+/* Map one guest frame at @iova; the IOVA is not mapped on entry. */
+static u32 viommu_map_page(struct viommu_refresh_ctx *r, u64 iova, gfn_t gfn,
+			   u32 prot)
+{
+	struct viommu_container *c = r->c;
+	struct viommu_table *t = r->t;
+	bool write = prot & VIOMMU_PROT_WRITE;
+	struct page *page;
+	void *old;
+	u32 why;
+
+	if (r->no_more_pins)
+		return KVM_VIOMMU_REFUSED_MEMLOCK;
+
+	why = viommu_gm_pin(c, gfn, write, &page);
+	if (why)
+		return why;
+
+	if (iommu_map(t->domain, iova, page_to_phys(page), SZ_4K,
+		      viommu_iommu_prot(prot), GFP_KERNEL_ACCOUNT))
+		goto err_unpin;
+
+	old = xa_store(&t->shadow, iova >> VIOMMU_PAGE_SHIFT,
+		       xa_mk_value(viommu_shadow_entry(gfn, prot)),
+		       GFP_KERNEL_ACCOUNT);
+	if (xa_is_err(old))
+		goto err_unmap;
+
+	c->mapped_pages++;
+	r->out->mapped++;
+	return KVM_VIOMMU_REFUSED_NONE;
+
+err_unmap:
+	iommu_unmap(t->domain, iova, SZ_4K);
+err_unpin:
+	viommu_gm_unpin(c, &page, &write, 1);
+	return KVM_VIOMMU_REFUSED_MAP;
+}
+
+static int viommu_refresh_leaf(struct viommu_refresh_ctx *r,
+			       const struct viommu_span *span)
+{
+	u64 npages = ((span->last - span->iova) >> VIOMMU_PAGE_SHIFT) + 1;
+	u64 i;
+
+	for (i = 0; i < npages; i++) {
+		u64 iova = span->iova + (i << VIOMMU_PAGE_SHIFT);
+		gfn_t gfn = (span->gpa >> VIOMMU_PAGE_SHIFT) + i;
+		unsigned long want = viommu_shadow_entry(gfn, span->prot);
+		void *entry;
+		u32 why;
+
+		entry = xa_load(&r->t->shadow, iova >> VIOMMU_PAGE_SHIFT);
+		if (entry && xa_to_value(entry) == want) {
+			r->out->unchanged++;
+			continue;
+		}
+		if (entry)
+			viommu_unmap_page(r, iova, xa_to_value(entry));
+
+		why = viommu_map_page(r, iova, gfn, span->prot);
+		if (why)
+			viommu_refuse(r, iova, 1, why);
+
+		if ((i & 511) == 511) {
+			if (fatal_signal_pending(current))
+				return -EINTR;
+			cond_resched();
+		}
+	}
+	return 0;
+}
+
+static int viommu_refresh_span(void *ctx, const struct viommu_span *span)
+{
+	struct viommu_refresh_ctx *r = ctx;
+
+	if (fatal_signal_pending(current))
+		return -EINTR;
+
+	switch (span->kind) {
+	case VIOMMU_SPAN_LEAF:
+		if (span->prot)
+			return viommu_refresh_leaf(r, span);
+		fallthrough;	/* a leaf granting nothing maps nothing */
+	case VIOMMU_SPAN_HOLE:
+		viommu_unmap_range(r, span->iova, span->last);
+		return 0;
+	default:
+		viommu_unmap_range(r, span->iova, span->last);
+		viommu_refuse(r, span->iova,
+			      ((span->last - span->iova) >> VIOMMU_PAGE_SHIFT) + 1,
+			      span->refusal);
+		return 0;
+	}
+}
+
+static int viommu_read_guest_entry(void *ctx, u64 gpa, u64 *raw)
+{
+	struct viommu_refresh_ctx *r = ctx;
+
+	return viommu_gm_read_entry(r->c, gpa, raw);
+}
+
+/**
+ * viommu_refresh - synchronise a table's shadow with the guest over a range
+ * @c: the container (lock held).
+ * @arg: the request; its output fields are filled in.
+ *
+ * Return: 0 (refusals are reported in @arg), -EINVAL, -ENOENT, -EPERM,
+ * -ENOMEM or -EINTR (see the uAPI).
+ */
+int viommu_refresh(struct viommu_container *c, struct kvm_viommu_refresh *arg)
+{
+	struct viommu_refresh_ctx *r;
+	struct viommu_table *t;
+	struct viommu_walk w;
+	u64 last;
+	int idx, ret;
+
+	lockdep_assert_held(&c->lock);
+
+	if (!c->kvm)
+		return -EINVAL;
+	if (current->mm != c->mm)
+		return -EPERM;
+	t = xa_load(&c->tables, arg->table_id);
+	if (!t)
+		return -ENOENT;
+	if (!arg->size || !IS_ALIGNED(arg->iova | arg->size, SZ_4K) ||
+	    check_add_overflow(arg->iova, arg->size - 1, &last) ||
+	    arg->iova < t->aperture_start || last > t->aperture_last)
+		return -EINVAL;
+
+	r = kzalloc(sizeof(*r), GFP_KERNEL_ACCOUNT);
+	if (!r)
+		return -ENOMEM;
+	r->c = c;
+	r->t = t;
+	r->out = arg;
+	iommu_iotlb_gather_init(&r->gather);
+
+	w = (struct viommu_walk) {
+		.fmt = t->fmt,
+		.levels = t->levels,
+		.root = t->root_gpa,
+		.read = viommu_read_guest_entry,
+		.emit = viommu_refresh_span,
+		.ctx = r,
+	};
+
+	idx = srcu_read_lock(&c->kvm->srcu);
+	ret = viommu_walk(&w, arg->iova, last);
+	srcu_read_unlock(&c->kvm->srcu, idx);
+
+	viommu_flush(r);
+	kfree(r);
+	if (!ret)
+		c->refreshes++;
+	return ret;
+}
+
+/**
+ * viommu_shadow_clear - release every page a table maps
+ * @c: the container (lock held).
+ * @t: the table, whose domain no group is attached to any more.
+ *
+ * With no device attached the IOTLB holds nothing of the domain, so the pins
+ * go at once; the mappings themselves go with the domain.  Never fails.
+ */
+void viommu_shadow_clear(struct viommu_container *c, struct viommu_table *t)
+{
+	struct page *pages[16];
+	bool dirty[16];
+	unsigned int n = 0;
+	unsigned long index;
+	void *entry;
+
+	lockdep_assert_held(&c->lock);
+	WARN_ON(t->nr_groups);
+
+	xa_for_each(&t->shadow, index, entry) {
+		phys_addr_t phys;
+
+		phys = iommu_iova_to_phys(t->domain,
+					  (u64)index << VIOMMU_PAGE_SHIFT);
+		xa_erase(&t->shadow, index);
+		c->mapped_pages--;
+		if (WARN_ON_ONCE(!phys))
+			continue;
+		pages[n] = pfn_to_page(PHYS_PFN(phys));
+		dirty[n] = xa_to_value(entry) & VIOMMU_PROT_WRITE;
+		if (++n == ARRAY_SIZE(pages)) {
+			viommu_gm_unpin(c, pages, dirty, n);
+			n = 0;
+		}
+	}
+	viommu_gm_unpin(c, pages, dirty, n);
+}

@@ -1,0 +1,159 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * kvm-viommu engine: private structures, lock order and lifetime rules.
+ *
+ * Objects
+ * -------
+ * struct viommu_container is the VFIO container's iommu_data: created by
+ * the VFIO core through vfio_iommu_driver_ops.open() at VFIO_SET_IOMMU and
+ * destroyed by .release() when the last group leaves the container.  It
+ * owns:
+ *   - one struct viommu_group per IOMMU group attached by the VFIO core
+ *     (.attach_group/.detach_group);
+ *   - the VM binding (struct kvm reference, the VMM's mm and task);
+ *   - the tables: struct viommu_table, each an iommu_domain plus the shadow
+ *     of one guest IO page table, shared by the groups pointing at it.
+ *
+ * Locking
+ * -------
+ * viommu_container.lock (a mutex) protects every field of the container,
+ * its groups and its tables, including the shadow xarrays and the domains'
+ * mappings.  Refreshes of one container are therefore serialised.  Taken:
+ *   - from our container ioctls (the VFIO core calls them with no lock);
+ *   - from .attach_group/.detach_group/.release, which the VFIO core calls
+ *     with its container group_lock (an rwsem) held for write.
+ * Lock order, outermost first:
+ *   VFIO container->group_lock -> viommu_container.lock -> kvm->srcu (read)
+ *   -> mm mmap_lock (inside GUP and locked_vm accounting)
+ * We never call back into the VFIO core with our lock held.
+ *
+ * Lifetime
+ * --------
+ * - The container holds a reference on the bound struct kvm (kvm_get_kvm)
+ *   until .release(), so memslots stay valid however the VM fd is closed;
+ *   memslot pointers are used only inside a kvm->srcu read section.
+ * - The container holds mmgrab() on the VMM's mm and a task reference on
+ *   the binding task's group leader (for RLIMIT_MEMLOCK and CAP_IPC_LOCK,
+ *   as vfio_iommu_type1 does), dropped in .release().
+ * - Every 4 KiB IOVA page in a table's shadow xarray is mapped in its
+ *   domain and owns exactly one FOLL_LONGTERM pin of the guest page and one
+ *   page of locked_vm charge.  The pin is released only after the unmap is
+ *   flushed from the IOTLB.  Destroying a table detaches its groups first
+ *   (their DMA is then blocked by VFIO's DMA ownership), then unpins and
+ *   frees.  Destroy never fails.
+ */
+#ifndef _VIOMMU_H
+#define _VIOMMU_H
+
+#include <linux/iommu.h>
+#include <linux/kvm_host.h>
+#include <linux/list.h>
+#include <linux/mm_types.h>
+#include <linux/mutex.h>
+#include <linux/xarray.h>
+
+#include "fmt/viommu_fmt.h"
+
+/**
+ * struct viommu_group - an IOMMU group attached to the container
+ * @node: entry in viommu_container.groups.
+ * @group: the IOMMU group (the VFIO core holds the reference).
+ * @id: iommu_group_id(), the N of /dev/vfio/N.
+ * @table: the table whose domain the group is attached to, or NULL when
+ *	the group's DMA is blocked (VFIO's DMA ownership domain).
+ * @pgsize_bitmap: page sizes a paging domain for this group supports.
+ * @aperture_start: lowest IOVA such a domain can map.
+ * @aperture_end: highest IOVA such a domain can map (inclusive).
+ */
+struct viommu_group {
+	struct list_head node;
+	struct iommu_group *group;
+	int id;
+	struct viommu_table *table;
+	unsigned long pgsize_bitmap;
+	dma_addr_t aperture_start;
+	dma_addr_t aperture_end;
+};
+
+/**
+ * struct viommu_table - one guest IO page table and its shadow
+ * @id: index in viommu_container.tables, the uAPI table_id.
+ * @fmt: decoder of the guest format.
+ * @format: the uAPI format number.
+ * @levels: paging levels of the guest table.
+ * @root_gpa: guest physical address of the top-level table.
+ * @aperture_start: lowest IOVA the guest may map.
+ * @aperture_last: highest IOVA the guest may map (inclusive).
+ * @domain: the paging domain holding the shadow mappings.
+ * @shadow: 4 KiB IOVA page number -> xa_mk_value(gfn << 2 | VIOMMU_PROT_*):
+ *	what is mapped there; the host page is found with iommu_iova_to_phys.
+ * @nr_groups: groups attached to @domain; the table dies with the last.
+ */
+struct viommu_table {
+	u32 id;
+	const struct viommu_fmt *fmt;
+	u32 format;
+	unsigned int levels;
+	u64 root_gpa;
+	u64 aperture_start;
+	u64 aperture_last;
+	struct iommu_domain *domain;
+	struct xarray shadow;
+	unsigned int nr_groups;
+};
+
+/**
+ * struct viommu_container - state behind one VFIO container
+ * @lock: protects everything below; see the lock order above.
+ * @groups: attached groups (struct viommu_group).
+ * @tables: table id -> struct viommu_table.
+ * @kvm: the bound VM (reference held), or NULL before KVM_VIOMMU_BIND_VM.
+ * @mm: the VMM's mm (mmgrab), the only mm we pin from and charge.
+ * @task: group leader of the binding task (reference held), whose
+ *	RLIMIT_MEMLOCK limits our pins.
+ * @lock_cap: the binding task had CAP_IPC_LOCK: no RLIMIT_MEMLOCK check.
+ * @pinned_pages: guest pages pinned now (= pages charged to locked_vm).
+ * @mapped_pages: IOVA pages mapped now.
+ * @refreshes: completed refresh requests.
+ * @refusals: refused pages, cumulative.
+ */
+struct viommu_container {
+	struct mutex lock;	/* see "Locking" at the top of this file */
+	struct list_head groups;
+	struct xarray tables;
+	struct kvm *kvm;
+	struct mm_struct *mm;
+	struct task_struct *task;
+	bool lock_cap;
+	u64 pinned_pages;
+	u64 mapped_pages;
+	u64 refreshes;
+	u64 refusals;
+};
+
+/* bind.c: the VM binding */
+int viommu_bind_vm(struct viommu_container *c, int vm_fd);
+void viommu_unbind_vm(struct viommu_container *c);
+
+/* table.c: groups and tables */
+int viommu_group_add(struct viommu_container *c, struct iommu_group *group);
+void viommu_group_del(struct viommu_container *c, struct iommu_group *group);
+int viommu_set_table(struct viommu_container *c,
+		     struct kvm_viommu_set_table *arg);
+void viommu_table_destroy(struct viommu_container *c, struct viommu_table *t);
+void viommu_table_info(struct viommu_container *c,
+		       struct kvm_viommu_info *info);
+
+/* guest_mem.c: guest memory through the VM's memslots */
+int viommu_gm_read_entry(struct viommu_container *c, u64 gpa, u64 *raw);
+u32 viommu_gm_pin(struct viommu_container *c, gfn_t gfn, bool write,
+		  struct page **page);
+void viommu_gm_unpin(struct viommu_container *c, struct page **pages,
+		     const bool *dirty, unsigned int n);
+
+/* shadow.c: refresh and teardown of the shadow */
+int viommu_refresh(struct viommu_container *c,
+		   struct kvm_viommu_refresh *arg);
+void viommu_shadow_clear(struct viommu_container *c, struct viommu_table *t);
+
+#endif /* _VIOMMU_H */

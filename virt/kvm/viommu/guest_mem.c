@@ -104,21 +104,35 @@ u32 viommu_gm_pin(struct viommu_container *c, gfn_t gfn, bool write,
 }
 
 /**
- * viommu_gm_unpin - release pins taken by viommu_gm_pin() and their charge
+ * viommu_gm_uncharge - return @n pages of locked_vm charge
+ * @c: the container.
+ * @n: pages.
+ *
+ * Done as soon as a page is unmapped, even though its pin is held until the
+ * IOTLB is synced: a refresh that replaces entries at the RLIMIT_MEMLOCK
+ * limit must not fail for pages it is about to release.
+ */
+void viommu_gm_uncharge(struct viommu_container *c, unsigned int n)
+{
+	if (n)
+		viommu_gm_charge(c, -(long)n);
+}
+
+/**
+ * viommu_gm_unpin - release pins taken by viommu_gm_pin()
  * @c: the container.
  * @pages: the pages, no longer reachable by any device.
  * @dirty: per page: it was mapped writable, so mark it dirty.
  * @n: number of pages.
+ *
+ * The charge is returned separately, by viommu_gm_uncharge().
  */
 void viommu_gm_unpin(struct viommu_container *c, struct page **pages,
 		     const bool *dirty, unsigned int n)
 {
 	unsigned int i;
 
-	if (!n)
-		return;
 	for (i = 0; i < n; i++)
 		unpin_user_pages_dirty_lock(&pages[i], 1, dirty[i]);
-	viommu_gm_charge(c, -(long)n);
 	c->pinned_pages -= n;
 }

@@ -77,6 +77,7 @@ static void viommu_unmap_page(struct viommu_refresh_ctx *r, u64 iova,
 	xa_erase(&t->shadow, iova >> VIOMMU_PAGE_SHIFT);
 	r->c->mapped_pages--;
 	r->out->unmapped++;
+	viommu_gm_uncharge(r->c, 1);
 	/* The shadow says it is mapped: the domain must agree. */
 	if (WARN_ON_ONCE(size != SZ_4K || !phys))
 		return;
@@ -148,6 +149,7 @@ err_unmap:
 	iommu_unmap(t->domain, iova, SZ_4K);
 err_unpin:
 	viommu_gm_unpin(c, &page, &write, 1);
+	viommu_gm_uncharge(c, 1);
 	return KVM_VIOMMU_REFUSED_MAP;
 }
 
@@ -306,8 +308,10 @@ void viommu_shadow_clear(struct viommu_container *c, struct viommu_table *t)
 		dirty[n] = xa_to_value(entry) & VIOMMU_PROT_WRITE;
 		if (++n == ARRAY_SIZE(pages)) {
 			viommu_gm_unpin(c, pages, dirty, n);
+			viommu_gm_uncharge(c, n);
 			n = 0;
 		}
 	}
 	viommu_gm_unpin(c, pages, dirty, n);
+	viommu_gm_uncharge(c, n);
 }

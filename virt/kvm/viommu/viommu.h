@@ -38,7 +38,8 @@
  * - Every 4 KiB IOVA page in a table's shadow xarray is mapped in its
  *   domain and owns exactly one FOLL_LONGTERM pin of the guest page and one
  *   page of locked_vm charge.  The pin is released only after the unmap is
- *   flushed from the IOTLB.  Destroying a table detaches its groups first
+ *   flushed from the IOTLB; the charge is returned at the unmap, so within
+ *   one refresh up to VIOMMU_UNPIN_BATCH pages may be pinned uncharged.  Destroying a table detaches its groups first
  *   (their DMA is then blocked by VFIO's DMA ownership), then unpins and
  *   frees.  Destroy never fails.
  */
@@ -150,6 +151,7 @@ u32 viommu_gm_pin(struct viommu_container *c, gfn_t gfn, bool write,
 		  struct page **page);
 void viommu_gm_unpin(struct viommu_container *c, struct page **pages,
 		     const bool *dirty, unsigned int n);
+void viommu_gm_uncharge(struct viommu_container *c, unsigned int n);
 
 /* shadow.c: refresh and teardown of the shadow */
 int viommu_refresh(struct viommu_container *c,

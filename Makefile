@@ -1,0 +1,33 @@
+# SPDX-License-Identifier: GPL-2.0
+#
+# kvm-viommu: out-of-tree module build and the project's entry points.
+#
+#   make [KDIR=<kernel build tree>] [VFIO_PRIV=<dir>]   build kvm_viommu.ko
+#   make check     style gates, builds for Debian 6.12 and 7.2, VM selftests
+#   make demo      boot a VM and walk through guest table -> device DMA
+#   make clean
+#
+# VFIO_PRIV names a directory D holding D/drivers/vfio/vfio.h from the source
+# of exactly the kernel in KDIR (not needed when KDIR is a full source tree).
+
+KDIR ?= /lib/modules/$(shell uname -r)/build
+VFIO_PRIV ?=
+
+all: modules
+
+modules:
+	$(MAKE) -C $(KDIR) M=$(CURDIR) $(if $(VFIO_PRIV),VFIO_PRIV=$(VFIO_PRIV)) modules
+
+check:
+	scripts/check.sh
+
+demo:
+	scripts/demo.sh
+
+clean:
+	rm -rf build
+	find . -name '*.o' -o -name '*.ko' -o -name '*.mod' -o -name '*.mod.c' \
+		-o -name '.*.cmd' -o -name 'modules.order' -o -name 'Module.symvers' \
+		| grep -v '^./.git' | xargs rm -f
+
+.PHONY: all modules check demo clean

@@ -1,0 +1,280 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * kvm-viommu refresh semantics on guest tables built in guest memory:
+ * what gets mapped, replaced, unmapped and refused, and what it costs in
+ * pins and locked_vm.
+ */
+#include <errno.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/resource.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+#include <linux/capability.h>
+
+#include "kselftest_harness.h"
+#include "viommu_fixture.h"
+
+#define IOVA	0x10000ULL
+
+/* Pages pinned and mapped by the container, as it reports them. */
+static void expect_counts(struct __test_metadata *_metadata, int container,
+			  uint64_t pinned, uint64_t mapped)
+{
+	struct kvm_viommu_info info;
+
+	ASSERT_EQ(0, viommu_info_raw(container, &info));
+	EXPECT_EQ(pinned, info.pinned_pages);
+	EXPECT_EQ(mapped, info.mapped_pages);
+}
+
+#define EXPECT_REFRESH(rf, m, u, same, ref) do {	\
+	EXPECT_EQ(m, (rf).mapped);			\
+	EXPECT_EQ(u, (rf).unmapped);			\
+	EXPECT_EQ(same, (rf).unchanged);		\
+	EXPECT_EQ(ref, (rf).refused);			\
+} while (0)
+
+TEST_F(viommu, map_replace_unmap)
+{
+	int c = self->v.container;
+	long pins = pins_held();
+	struct kvm_viommu_refresh rf;
+	uint32_t id;
+	int i;
+
+	ASSERT_EQ(0, viommu_fixture_table(&self->v, &self->gt, &id));
+	for (i = 0; i < 4; i++)
+		gt_map(&self->gt, IOVA + i * SZ_4K, GUEST_DATA + i * SZ_4K, 1,
+		       i < 2);
+
+	/* Nothing is mapped before the guest asks. */
+	expect_counts(_metadata, c, 0, 0);
+
+	ASSERT_EQ(0, viommu_refresh_raw(c, id, IOVA, 4 * SZ_4K, &rf));
+	EXPECT_REFRESH(rf, 4, 0, 0, 0);
+	EXPECT_EQ(KVM_VIOMMU_REFUSED_NONE, rf.fail_reason);
+	expect_counts(_metadata, c, 4, 4);
+	EXPECT_EQ(pins + 4, pins_held());
+	EXPECT_EQ(16, vm_locked_kb());
+
+	/* Unchanged entries are neither re-pinned nor re-mapped. */
+	ASSERT_EQ(0, viommu_refresh_raw(c, id, IOVA, 4 * SZ_4K, &rf));
+	EXPECT_REFRESH(rf, 0, 0, 4, 0);
+	EXPECT_EQ(pins + 4, pins_held());
+
+	/* New target for page 0, write granted on page 2, page 3 cleared. */
+	gt_map(&self->gt, IOVA, GUEST_DATA + 8 * SZ_4K, 1, true);
+	gt_map(&self->gt, IOVA + 2 * SZ_4K, GUEST_DATA + 2 * SZ_4K, 1, true);
+	gt_clear(&self->gt, IOVA + 3 * SZ_4K, 1);
+	ASSERT_EQ(0, viommu_refresh_raw(c, id, IOVA, 4 * SZ_4K, &rf));
+	EXPECT_REFRESH(rf, 2, 3, 1, 0);
+	expect_counts(_metadata, c, 3, 3);
+	EXPECT_EQ(pins + 3, pins_held());
+	EXPECT_EQ(12, vm_locked_kb());
+
+	/* A refresh outside the changed range changes nothing. */
+	gt_clear(&self->gt, IOVA, 1);
+	ASSERT_EQ(0, viommu_refresh_raw(c, id, IOVA + SZ_4K, SZ_4K, &rf));
+	EXPECT_REFRESH(rf, 0, 0, 1, 0);
+	expect_counts(_metadata, c, 3, 3);
+
+	/* Clearing a whole table level unmaps everything below it. */
+	*gt_entry(&self->gt, IOVA, 2) = 0;
+	ASSERT_EQ(0, viommu_refresh_raw(c, id, 0, SZ_2M, &rf));
+	EXPECT_REFRESH(rf, 0, 3, 0, 0);
+	expect_counts(_metadata, c, 0, 0);
+	EXPECT_EQ(pins, pins_held());
+	EXPECT_EQ(0, vm_locked_kb());
+
+	struct kvm_viommu_info info;
+
+	ASSERT_EQ(0, viommu_info_raw(c, &info));
+	EXPECT_EQ(5, info.refreshes);
+	EXPECT_EQ(0, info.refusals);
+}
+
+TEST_F(viommu, large_leaves)
+{
+	int c = self->v.container;
+	struct kvm_viommu_refresh rf;
+	uint32_t id;
+
+	ASSERT_EQ(0, viommu_fixture_table(&self->v, &self->gt, &id));
+
+	/* A 2 MiB leaf, refreshed half then whole. */
+	gt_map(&self->gt, SZ_2M, GUEST_DATA, 2, true);
+	ASSERT_EQ(0, viommu_refresh_raw(c, id, SZ_2M, SZ_2M / 2, &rf));
+	EXPECT_REFRESH(rf, 256, 0, 0, 0);
+	ASSERT_EQ(0, viommu_refresh_raw(c, id, SZ_2M, SZ_2M, &rf));
+	EXPECT_REFRESH(rf, 256, 0, 256, 0);
+	EXPECT_EQ(2048, vm_locked_kb());
+
+	/* A 1 GiB leaf over GPA 0: only the 64 MiB memslot is guest memory. */
+	gt_map(&self->gt, SZ_1G, 0, 3, true);
+	ASSERT_EQ(0, viommu_refresh_raw(c, id, SZ_1G + 0x5000, 8 * SZ_4K, &rf));
+	EXPECT_REFRESH(rf, 8, 0, 0, 0);
+	ASSERT_EQ(0, viommu_refresh_raw(c, id, SZ_1G + GUEST_MEM_SIZE - SZ_1M,
+					SZ_2M, &rf));
+	EXPECT_REFRESH(rf, 256, 0, 0, 256);
+	EXPECT_EQ(SZ_1G + GUEST_MEM_SIZE, rf.fail_iova);
+	EXPECT_EQ(KVM_VIOMMU_REFUSED_NO_MEMSLOT, rf.fail_reason);
+	expect_counts(_metadata, c, 512 + 8 + 256, 512 + 8 + 256);
+
+	/* Large leaves are split into 4 KiB pages: a retarget is per page. */
+	gt_map(&self->gt, SZ_2M, GUEST_DATA + SZ_2M, 2, false);
+	ASSERT_EQ(0, viommu_refresh_raw(c, id, SZ_2M, SZ_2M, &rf));
+	EXPECT_REFRESH(rf, 512, 512, 0, 0);
+}
+
+TEST_F(viommu, refusals)
+{
+	int c = self->v.container;
+	struct kvm_viommu_refresh rf;
+	struct kvm_viommu_info info;
+	uint32_t id;
+
+	ASSERT_EQ(0, viommu_fixture_table(&self->v, &self->gt, &id));
+
+	/* Outside every memslot. */
+	gt_map(&self->gt, IOVA, 0x10000000, 1, true);
+	ASSERT_EQ(0, viommu_refresh_raw(c, id, IOVA, SZ_4K, &rf));
+	EXPECT_REFRESH(rf, 0, 0, 0, 1);
+	EXPECT_EQ(IOVA, rf.fail_iova);
+	EXPECT_EQ(KVM_VIOMMU_REFUSED_NO_MEMSLOT, rf.fail_reason);
+
+	/* Read-only memslot: a read-only leaf maps, a writable one does not. */
+	gt_map(&self->gt, IOVA, GUEST_RO_GPA, 1, false);
+	gt_map(&self->gt, IOVA + SZ_4K, GUEST_RO_GPA + SZ_4K, 1, true);
+	ASSERT_EQ(0, viommu_refresh_raw(c, id, IOVA, 2 * SZ_4K, &rf));
+	EXPECT_REFRESH(rf, 1, 0, 0, 1);
+	EXPECT_EQ(IOVA + SZ_4K, rf.fail_iova);
+	EXPECT_EQ(KVM_VIOMMU_REFUSED_READONLY_SLOT, rf.fail_reason);
+
+	/* A mapped page whose entry turns bad is unmapped, then refused. */
+	*gt_entry(&self->gt, IOVA, 2) = GUEST_DATA | (1ULL << 13) | PTE_P |
+					PTE_PS;
+	ASSERT_EQ(0, viommu_refresh_raw(c, id, IOVA, 2 * SZ_4K, &rf));
+	EXPECT_REFRESH(rf, 0, 1, 0, 2);
+	EXPECT_EQ(IOVA, rf.fail_iova);
+	EXPECT_EQ(KVM_VIOMMU_REFUSED_RESERVED_BITS, rf.fail_reason);
+
+	/* PS in a PML4E is reserved. */
+	*gt_entry(&self->gt, 0, 4) = GUEST_DATA | PTE_P | PTE_RW | PTE_PS;
+	ASSERT_EQ(0, viommu_refresh_raw(c, id, 0, 4 * SZ_4K, &rf));
+	EXPECT_REFRESH(rf, 0, 0, 0, 4);
+	EXPECT_EQ(KVM_VIOMMU_REFUSED_RESERVED_BITS, rf.fail_reason);
+
+	/* A table outside guest memory: its whole span is refused. */
+	*gt_entry(&self->gt, 0, 4) = 0x20000000 | PTE_P | PTE_RW;
+	ASSERT_EQ(0, viommu_refresh_raw(c, id, 0, TEST_APERTURE_LAST + 1,
+					&rf));
+	EXPECT_REFRESH(rf, 0, 0, 0, (TEST_APERTURE_LAST + 1) / SZ_4K);
+	EXPECT_EQ(0, rf.fail_iova);
+	EXPECT_EQ(KVM_VIOMMU_REFUSED_TABLE_FAULT, rf.fail_reason);
+
+	/* A table entry pointing back at the root: read as a lower level,
+	 * never followed forever; whatever it maps is guest memory. */
+	gt_init(&self->gt, self->v.mem, 4);
+	*gt_entry(&self->gt, 0, 2) = self->gt.root | PTE_P | PTE_RW;
+	ASSERT_EQ(0, viommu_refresh_raw(c, id, 0, SZ_2M, &rf));
+	EXPECT_EQ(0, rf.refused);
+	ASSERT_EQ(0, viommu_info_raw(c, &info));
+	EXPECT_EQ(info.pinned_pages, info.mapped_pages);
+	EXPECT_EQ(rf.mapped, info.mapped_pages);
+}
+
+TEST_F(viommu, five_levels)
+{
+	int c = self->v.container;
+	struct kvm_viommu_refresh rf;
+	uint32_t id;
+
+	gt_init(&self->gt, self->v.mem, 5);
+	ASSERT_EQ(0, viommu_fixture_table(&self->v, &self->gt, &id));
+	gt_map(&self->gt, IOVA, GUEST_DATA, 1, true);
+	gt_map(&self->gt, SZ_1G, GUEST_DATA, 3, true);
+	ASSERT_EQ(0, viommu_refresh_raw(c, id, IOVA, SZ_4K, &rf));
+	EXPECT_REFRESH(rf, 1, 0, 0, 0);
+	ASSERT_EQ(0, viommu_refresh_raw(c, id, SZ_1G, 4 * SZ_4K, &rf));
+	EXPECT_REFRESH(rf, 4, 0, 0, 0);
+}
+
+/* Drop CAP_IPC_LOCK so that RLIMIT_MEMLOCK applies to us. */
+static int drop_ipc_lock(void)
+{
+	struct __user_cap_header_struct hdr = {
+		.version = _LINUX_CAPABILITY_VERSION_3,
+	};
+	struct __user_cap_data_struct data[2];
+
+	if (syscall(SYS_capget, &hdr, data))
+		return -errno;
+	data[CAP_IPC_LOCK / 32].effective &= ~(1u << (CAP_IPC_LOCK % 32));
+	data[CAP_IPC_LOCK / 32].permitted &= ~(1u << (CAP_IPC_LOCK % 32));
+	return syscall(SYS_capset, &hdr, data) ? -errno : 0;
+}
+
+TEST_F(viommu, memlock_limit)
+{
+	struct rlimit lim = { 16 * SZ_4K, 16 * SZ_4K };
+	int c = self->v.container;
+	struct kvm_viommu_refresh rf;
+	long pins = pins_held();
+	uint32_t id;
+	int i;
+
+	ASSERT_EQ(0, drop_ipc_lock());
+	ASSERT_EQ(0, setrlimit(RLIMIT_MEMLOCK, &lim));
+	ASSERT_EQ(0, viommu_fixture_table(&self->v, &self->gt, &id));
+
+	for (i = 0; i < 64; i++)
+		gt_map(&self->gt, IOVA + i * SZ_4K, GUEST_DATA + i * SZ_4K, 1,
+		       true);
+	ASSERT_EQ(0, viommu_refresh_raw(c, id, IOVA, 64 * SZ_4K, &rf));
+	EXPECT_REFRESH(rf, 16, 0, 0, 48);
+	EXPECT_EQ(IOVA + 16 * SZ_4K, rf.fail_iova);
+	EXPECT_EQ(KVM_VIOMMU_REFUSED_MEMLOCK, rf.fail_reason);
+	EXPECT_EQ(64, vm_locked_kb());
+	EXPECT_EQ(pins + 16, pins_held());
+	expect_counts(_metadata, c, 16, 16);
+
+	/* At the limit, replacing an entry still works. */
+	gt_map(&self->gt, IOVA, GUEST_DATA + 100 * SZ_4K, 1, true);
+	ASSERT_EQ(0, viommu_refresh_raw(c, id, IOVA, SZ_4K, &rf));
+	EXPECT_REFRESH(rf, 1, 1, 0, 0);
+
+	/* Guest unmaps pages 0..15 and remaps them; only 48..63 refreshed. */
+	for (i = 0; i < 16; i++)
+		gt_clear(&self->gt, IOVA + i * SZ_4K, 1);
+	ASSERT_EQ(0, viommu_refresh_raw(c, id, IOVA, 16 * SZ_4K, &rf));
+	EXPECT_REFRESH(rf, 0, 16, 0, 0);
+	EXPECT_EQ(0, vm_locked_kb());
+	for (i = 0; i < 16; i++)
+		gt_map(&self->gt, IOVA + i * SZ_4K, GUEST_DATA + i * SZ_4K, 1,
+		       true);
+	ASSERT_EQ(0, viommu_refresh_raw(c, id, IOVA + 48 * SZ_4K, 16 * SZ_4K,
+					&rf));
+	EXPECT_REFRESH(rf, 16, 0, 0, 0);
+
+	/* After a MEMLOCK refusal nothing more is pinned, but a stale entry
+	 * later in the range is still removed. */
+	gt_map(&self->gt, IOVA + 60 * SZ_4K, GUEST_DATA + 200 * SZ_4K, 1,
+	       true);
+	ASSERT_EQ(0, viommu_refresh_raw(c, id, IOVA, 64 * SZ_4K, &rf));
+	EXPECT_REFRESH(rf, 0, 1, 15, 49);
+	EXPECT_EQ(IOVA, rf.fail_iova);
+	EXPECT_EQ(KVM_VIOMMU_REFUSED_MEMLOCK, rf.fail_reason);
+	EXPECT_EQ(60, vm_locked_kb());
+	EXPECT_EQ(pins + 15, pins_held());
+
+	/* With room again, the rest maps. */
+	lim.rlim_cur = lim.rlim_max = 64 * SZ_4K;
+	ASSERT_EQ(0, setrlimit(RLIMIT_MEMLOCK, &lim));
+	ASSERT_EQ(0, viommu_refresh_raw(c, id, IOVA, 64 * SZ_4K, &rf));
+	EXPECT_REFRESH(rf, 49, 0, 15, 0);
+	EXPECT_EQ(256, vm_locked_kb());
+	EXPECT_EQ(pins + 64, pins_held());
+}
+
+TEST_HARNESS_MAIN

@@ -70,10 +70,10 @@ for s in $SERIES; do
 done
 
 say "selftests"
+mkdir -p "$OUT/selftests"
 make -s -C "$TOP/tools/testing/selftests/kvm_viommu" \
 	OUTPUT="$OUT/selftests" HARNESS_DIR="$HARNESS" >"$OUT/logs/selftests.log" 2>&1 ||
 	{ cat "$OUT/logs/selftests.log"; die "selftests do not build"; }
-mkdir -p "$OUT/selftests"
 
 for s in $SERIES; do
 	say "VM tests on $s"

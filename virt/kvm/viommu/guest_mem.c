@@ -66,8 +66,10 @@ static int viommu_gm_charge(struct viommu_container *c, long npages)
 	/* An mm that has exited has no locked_vm left to charge or return. */
 	if (!mmget_not_zero(c->mm))
 		return npages > 0 ? -ESRCH : 0;
+	mmap_write_lock(c->mm);
 	ret = __account_locked_vm(c->mm, abs(npages), npages > 0, c->task,
 				  c->lock_cap);
+	mmap_write_unlock(c->mm);
 	mmput(c->mm);
 	return ret;
 }

@@ -39,9 +39,10 @@
  *   domain and owns exactly one FOLL_LONGTERM pin of the guest page and one
  *   page of locked_vm charge.  The pin is released only after the unmap is
  *   flushed from the IOTLB; the charge is returned at the unmap, so within
- *   one refresh up to VIOMMU_UNPIN_BATCH pages may be pinned uncharged.  Destroying a table detaches its groups first
- *   (their DMA is then blocked by VFIO's DMA ownership), then unpins and
- *   frees.  Destroy never fails.
+ *   one refresh up to VIOMMU_UNPIN_BATCH pages may be pinned uncharged.
+ * - Destroying a table detaches its groups first (their DMA is then
+ *   blocked by VFIO's DMA ownership), then unpins and frees.  Destroy never
+ *   fails.
  */
 #ifndef _VIOMMU_H
 #define _VIOMMU_H

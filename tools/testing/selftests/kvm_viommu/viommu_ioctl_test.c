@@ -81,8 +81,10 @@ TEST_F(viommu, get_info_fresh)
 	EXPECT_EQ(EINVAL, errno);
 }
 
-/* argsz: too small is EINVAL, larger with a zero tail is fine, a nonzero
- * tail is E2BIG, and the kernel writes back no more than it knows. */
+/*
+ * argsz: too small is EINVAL, larger with a zero tail is fine, a nonzero
+ * tail is E2BIG, and the kernel writes back no more than it knows.
+ */
 TEST_F(viommu, argsz)
 {
 	struct {

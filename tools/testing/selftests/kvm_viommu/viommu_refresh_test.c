@@ -28,12 +28,20 @@ static void expect_counts(struct __test_metadata *_metadata, int container,
 	EXPECT_EQ(mapped, info.mapped_pages);
 }
 
-#define EXPECT_REFRESH(rf, m, u, same, ref) do {	\
-	EXPECT_EQ(m, (rf).mapped);			\
-	EXPECT_EQ(u, (rf).unmapped);			\
-	EXPECT_EQ(same, (rf).unchanged);		\
-	EXPECT_EQ(ref, (rf).refused);			\
-} while (0)
+/* The four counts of a refresh result. */
+#define EXPECT_REFRESH(rf, m, u, same, ref)		\
+	expect_refresh(_metadata, &(rf), m, u, same, ref)
+
+static void expect_refresh(struct __test_metadata *_metadata,
+			   const struct kvm_viommu_refresh *rf, uint64_t mapped,
+			   uint64_t unmapped, uint64_t unchanged,
+			   uint64_t refused)
+{
+	EXPECT_EQ(mapped, rf->mapped);
+	EXPECT_EQ(unmapped, rf->unmapped);
+	EXPECT_EQ(unchanged, rf->unchanged);
+	EXPECT_EQ(refused, rf->refused);
+}
 
 TEST_F(viommu, map_replace_unmap)
 {
@@ -173,8 +181,10 @@ TEST_F(viommu, refusals)
 	EXPECT_EQ(0, rf.fail_iova);
 	EXPECT_EQ(KVM_VIOMMU_REFUSED_TABLE_FAULT, rf.fail_reason);
 
-	/* A table entry pointing back at the root: read as a lower level,
-	 * never followed forever; whatever it maps is guest memory. */
+	/*
+	 * A table entry pointing back at the root: read as a lower level,
+	 * never followed forever; whatever it maps is guest memory.
+	 */
 	gt_init(&self->gt, self->v.mem, 4);
 	*gt_entry(&self->gt, 0, 2) = self->gt.root | PTE_P | PTE_RW;
 	ASSERT_EQ(0, viommu_refresh_raw(c, id, 0, SZ_2M, &rf));
@@ -193,7 +203,7 @@ TEST_F(viommu, five_levels)
 	gt_init(&self->gt, self->v.mem, 5);
 	ASSERT_EQ(0, viommu_fixture_table(&self->v, &self->gt, &id));
 	gt_map(&self->gt, IOVA, GUEST_DATA, 1, true);
-	gt_map(&self->gt, SZ_1G, GUEST_DATA, 3, true);
+	gt_map(&self->gt, SZ_1G, 0, 3, true);
 	ASSERT_EQ(0, viommu_refresh_raw(c, id, IOVA, SZ_4K, &rf));
 	EXPECT_REFRESH(rf, 1, 0, 0, 0);
 	ASSERT_EQ(0, viommu_refresh_raw(c, id, SZ_1G, 4 * SZ_4K, &rf));
@@ -257,8 +267,10 @@ TEST_F(viommu, memlock_limit)
 					&rf));
 	EXPECT_REFRESH(rf, 16, 0, 0, 0);
 
-	/* After a MEMLOCK refusal nothing more is pinned, but a stale entry
-	 * later in the range is still removed. */
+	/*
+	 * After a MEMLOCK refusal nothing more is pinned, but a stale entry
+	 * later in the range is still removed.
+	 */
 	gt_map(&self->gt, IOVA + 60 * SZ_4K, GUEST_DATA + 200 * SZ_4K, 1,
 	       true);
 	ASSERT_EQ(0, viommu_refresh_raw(c, id, IOVA, 64 * SZ_4K, &rf));
@@ -269,7 +281,8 @@ TEST_F(viommu, memlock_limit)
 	EXPECT_EQ(pins + 15, pins_held());
 
 	/* With room again, the rest maps. */
-	lim.rlim_cur = lim.rlim_max = 64 * SZ_4K;
+	lim.rlim_cur = 64 * SZ_4K;
+	lim.rlim_max = 64 * SZ_4K;
 	ASSERT_EQ(0, setrlimit(RLIMIT_MEMLOCK, &lim));
 	ASSERT_EQ(0, viommu_refresh_raw(c, id, IOVA, 64 * SZ_4K, &rf));
 	EXPECT_REFRESH(rf, 49, 0, 15, 0);

@@ -105,8 +105,10 @@ TEST_F(viommu, table_moved)
 	EXPECT_EQ(0, vm_locked_kb());
 }
 
-/* A VM fd closed before a refresh: the container's reference keeps the
- * memslots, and the refresh still tears the mappings down. */
+/*
+ * A VM fd closed before a refresh: the container's reference keeps the
+ * memslots, and the refresh still tears the mappings down.
+ */
 TEST_F(viommu, refresh_after_vm_close)
 {
 	struct kvm_viommu_refresh rf;
@@ -123,7 +125,7 @@ TEST_F(viommu, refresh_after_vm_close)
 struct refresher {
 	int container;
 	uint32_t id;
-	volatile int stop;
+	int stop;
 	int errors;
 };
 
@@ -132,7 +134,7 @@ static void *refresh_loop(void *arg)
 	struct refresher *r = arg;
 	struct kvm_viommu_refresh rf;
 
-	while (!r->stop)
+	while (!__atomic_load_n(&r->stop, __ATOMIC_ACQUIRE))
 		if (viommu_refresh_raw(r->container, r->id, 0, 32 * SZ_2M, &rf))
 			r->errors++;
 	return NULL;
@@ -152,7 +154,7 @@ TEST_F(viommu, vm_close_mid_refresh)
 	usleep(200 * 1000);
 	close_fd(&self->v.vm);
 	usleep(200 * 1000);
-	r.stop = 1;
+	__atomic_store_n(&r.stop, 1, __ATOMIC_RELEASE);
 	ASSERT_EQ(0, pthread_join(thread, NULL));
 	EXPECT_EQ(0, r.errors);
 }

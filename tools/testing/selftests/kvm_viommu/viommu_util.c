@@ -289,8 +289,17 @@ long vm_locked_kb(void)
 	return read_keyed("/proc/self/status", "VmLck", ':');
 }
 
+/*
+ * /proc/vmstat node counters lag behind by per-CPU deltas; writing
+ * vm.stat_refresh folds them in, so what we read is exact.
+ */
 long vmstat_read(const char *name)
 {
+	int fd = open("/proc/sys/vm/stat_refresh", O_WRONLY);
+
+	if (fd < 0 || write(fd, "1", 1) != 1)
+		return -1;
+	close(fd);
 	return read_keyed("/proc/vmstat", name, ' ');
 }
 
@@ -333,21 +342,22 @@ int edu_open(struct vmm *v, struct edu *e)
 void edu_close(struct edu *e)
 {
 	if (e->bar0 && e->bar0 != MAP_FAILED)
-		munmap((void *)e->bar0, e->bar0_size);
+		munmap(e->bar0, e->bar0_size);
 	e->bar0 = NULL;
 	if (e->fd > 0)
 		close(e->fd);
 	e->fd = -1;
 }
 
+/* MMIO: one 8-byte access each, never merged, split or elided. */
 static void edu_write64(struct edu *e, unsigned int off, uint64_t val)
 {
-	*(volatile uint64_t *)(e->bar0 + off) = val;
+	__atomic_store_n((uint64_t *)(e->bar0 + off), val, __ATOMIC_SEQ_CST);
 }
 
 static uint64_t edu_read64(struct edu *e, unsigned int off)
 {
-	return *(volatile uint64_t *)(e->bar0 + off);
+	return __atomic_load_n((uint64_t *)(e->bar0 + off), __ATOMIC_SEQ_CST);
 }
 
 static int edu_dma(struct edu *e, uint64_t src, uint64_t dst, uint32_t len,

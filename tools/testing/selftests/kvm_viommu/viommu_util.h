@@ -33,9 +33,9 @@
 #define GUEST_RO_SIZE	SZ_2M
 
 /* x86-64 paging entry bits (Intel SDM Vol. 3A, 4.5). */
-#define PTE_P		(1ULL << 0)
-#define PTE_RW		(1ULL << 1)
-#define PTE_PS		(1ULL << 7)
+#define PTE_P		0x001ULL
+#define PTE_RW		0x002ULL
+#define PTE_PS		0x080ULL
 
 /**
  * struct vmm - the pieces a VMM holds
@@ -111,7 +111,7 @@ long pins_held(void);
 /* The edu device's DMA engine (QEMU docs/specs/edu.rst) through VFIO. */
 struct edu {
 	int fd;
-	volatile uint8_t *bar0;
+	uint8_t *bar0;
 	size_t bar0_size;
 };
 

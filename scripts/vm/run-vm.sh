@@ -46,6 +46,11 @@ mkdir -p "$(dirname "$LOG")"
 # spec_rstack_overflow=off: QEMU's EPYC model has the SRSO bug bit but no
 # IBPB-extending microcode, so the kernel logs "WARNING: See .../srso.html"
 # at boot, which is indistinguishable from a real WARN() for the checks below.
+# Multi-threaded TCG lets a vCPU run a stale translation of kernel text
+# that another vCPU is live-patching (text_poke_bp): seen as "Oops: int3"
+# in __schedule on 7.2 with QEMU 7.2.  One TCG thread runs both vCPUs in
+# turn, which is all two host cores give us anyway.
+TCG_THREAD=${KVM_VIOMMU_TCG_THREAD:-single}
 CMDLINE="console=ttyS0 intel_iommu=on iommu=nopt panic_on_warn=1 panic=-1 quiet loglevel=4"
 CMDLINE+=" spec_rstack_overflow=off"
 CMDLINE+=" ${KVM_VIOMMU_CMDLINE:-}"
@@ -53,7 +58,8 @@ read -ra extra_qemu <<<"${KVM_VIOMMU_QEMU_ARGS:-}"
 
 # shellcheck disable=SC2054 # the commas are inside QEMU option values
 qemu=(qemu-system-x86_64
-	-M q35,kernel-irqchip=split -accel tcg -cpu EPYC,+svm -smp 2 -m 2G
+	-M q35,kernel-irqchip=split -accel "tcg,thread=$TCG_THREAD" \
+	-cpu EPYC,+svm -smp 2 -m 2G
 	-device intel-iommu,intremap=on -device edu
 	-nic none -nographic -no-reboot
 	-kernel "$VMLINUZ" -initrd "$INITRD" -append "$CMDLINE"

@@ -19,20 +19,29 @@
 /*
  * Is @file a KVM VM fd?  Where KVM exports file_is_kvm() to us, ask it.
  * Linux 7.x exports it to kvm-amd and kvm-intel only; there we recognise
- * the VM file by what KVM_CREATE_VM makes and nothing else can: an
- * anonymous inode file named "kvm-vm" whose file_operations belong to the
- * kvm module.  (Its stats file is "kvm-vm-stats", vCPUs are "kvm-vcpu:N".)
+ * the VM file by what KVM_CREATE_VM makes: an anonymous inode file named
+ * "kvm-vm" (its stats file is "kvm-vm-stats", vCPUs are "kvm-vcpu:N")
+ * whose file_operations belong to KVM, that is to the vendor module that
+ * called kvm_init() (kvm_amd or kvm_intel), or to kvm itself.
  */
 static bool viommu_file_is_kvm_vm(struct file *file)
 {
 #ifdef VIOMMU_HAVE_FILE_IS_KVM
 	return file_is_kvm(file);
 #else
-	const struct module *owner = file->f_op ? file->f_op->owner : NULL;
+	static const char * const kvm_modules[] = {
+		"kvm", "kvm_amd", "kvm_intel",
+	};
+	const struct module *owner = file->f_op->owner;
+	unsigned int i;
 
-	return owner && !strcmp(owner->name, "kvm") &&
-	       !strcmp(file->f_path.dentry->d_name.name, "kvm-vm") &&
-	       file->private_data;
+	if (!owner || !file->private_data ||
+	    strcmp(file->f_path.dentry->d_name.name, "kvm-vm"))
+		return false;
+	for (i = 0; i < ARRAY_SIZE(kvm_modules); i++)
+		if (!strcmp(owner->name, kvm_modules[i]))
+			return true;
+	return false;
 #endif
 }
 

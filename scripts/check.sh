@@ -20,7 +20,7 @@ set -euo pipefail
 TOP=$(cd "$(dirname "$0")/.." && pwd)
 VM="$TOP/scripts/vm"
 OUT="$TOP/build"
-SERIES=${KVM_VIOMMU_SERIES:-6.12 7.2}
+KERNELS=${KVM_VIOMMU_SERIES:-6.12 7.2}
 TIMEOUT=${KVM_VIOMMU_TIMEOUT:-1500}
 CACHE=${KVM_VIOMMU_CACHE:-$HOME/.cache/kvm-viommu}
 
@@ -34,7 +34,7 @@ gate_pass() { echo "ok - $1"; passed=$((passed + 1)); }
 
 say "host tools"
 "$VM/host-deps.sh"
-for s in $SERIES; do
+for s in $KERNELS; do
 	say "kernel $s"
 	"$VM/kernels.sh" "$s"
 done
@@ -42,12 +42,12 @@ say "checkpatch --strict"
 # Every kernel's own checkpatch.  ALLOC_WITH_SIZEOF (7.x) asks for
 # kzalloc_obj(), which 6.12 does not have.
 mapfile -t srcs < <(cd "$TOP" && git ls-files '*.c' '*.h')
-for s in $SERIES; do
+for s in $KERNELS; do
 	# shellcheck disable=SC1090
 	. "$CACHE/kernels/$s/env"
 	if (cd "$TOP" && perl "$CHECKPATCH" --strict --no-tree --quiet \
 		--show-types -f "${srcs[@]}" \
-		--ignore FILE_PATH_CHANGES,SPDX_LICENSE_TAG,ALLOC_WITH_SIZEOF) \
+		--ignore FILE_PATH_CHANGES,ALLOC_WITH_SIZEOF) \
 		>"$OUT/logs/checkpatch-$s.log" 2>&1; then
 		gate_pass "checkpatch --strict of $s (${#srcs[@]} files)"
 	else
@@ -57,7 +57,7 @@ for s in $SERIES; do
 done
 HARNESS=$HARNESS_DIR
 
-for s in $SERIES; do
+for s in $KERNELS; do
 	say "module for $s (W=1 C=1)"
 	log="$OUT/logs/build-$s.log"
 	rm -rf "$OUT/module-$s"
@@ -77,7 +77,7 @@ make -s -C "$TOP/tools/testing/selftests/kvm_viommu" \
 	OUTPUT="$OUT/selftests" HARNESS_DIR="$HARNESS" >"$OUT/logs/selftests.log" 2>&1 ||
 	{ cat "$OUT/logs/selftests.log"; die "selftests do not build"; }
 
-for s in $SERIES; do
+for s in $KERNELS; do
 	say "VM tests on $s"
 	pl="$OUT/payload-$s"
 	rm -rf "$pl" && mkdir -p "$pl"

@@ -7,6 +7,7 @@
 #include <errno.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <sys/mman.h>
 #include <sys/resource.h>
 #include <sys/syscall.h>
 #include <unistd.h>
@@ -288,6 +289,65 @@ TEST_F(viommu, memlock_limit)
 	EXPECT_REFRESH(rf, 49, 0, 15, 0);
 	EXPECT_EQ(256, vm_locked_kb());
 	EXPECT_EQ(pins + 64, pins_held());
+}
+
+/* With CAP_IPC_LOCK, RLIMIT_MEMLOCK does not apply (as in type1). */
+TEST_F(viommu, memlock_cap_ipc_lock)
+{
+	struct rlimit lim = { 16 * SZ_4K, 16 * SZ_4K };
+	int c = self->v.container;
+	struct kvm_viommu_refresh rf;
+	uint32_t id;
+	int i;
+
+	ASSERT_EQ(0, setrlimit(RLIMIT_MEMLOCK, &lim));
+	ASSERT_EQ(0, viommu_fixture_table(&self->v, &self->gt, &id));
+	for (i = 0; i < 64; i++)
+		gt_map(&self->gt, IOVA + i * SZ_4K, GUEST_DATA + i * SZ_4K, 1,
+		       true);
+	ASSERT_EQ(0, viommu_refresh_raw(c, id, IOVA, 64 * SZ_4K, &rf));
+	EXPECT_REFRESH(rf, 64, 0, 0, 0);
+	/* Still charged, just not limited. */
+	EXPECT_EQ(256, vm_locked_kb());
+}
+
+/* Memory backed by guest_memfd has nothing to pin: refused. */
+TEST_F(viommu, guest_memfd_refused)
+{
+	struct kvm_create_guest_memfd gmem = { .size = SZ_2M };
+	struct kvm_userspace_memory_region2 region = {
+		.slot = 2,
+		.flags = KVM_MEM_GUEST_MEMFD,
+		.guest_phys_addr = 0x10000000,
+		.memory_size = SZ_2M,
+	};
+	int c = self->v.container;
+	struct kvm_viommu_refresh rf;
+	void *shared;
+	uint32_t id;
+	int fd;
+
+	if (ioctl(self->v.vm, KVM_CHECK_EXTENSION, KVM_CAP_GUEST_MEMFD) <= 0)
+		SKIP(return, "this kernel has no guest_memfd for plain VMs");
+	fd = ioctl(self->v.vm, KVM_CREATE_GUEST_MEMFD, &gmem);
+	ASSERT_LE(0, fd);
+	shared = mmap(NULL, SZ_2M, PROT_READ | PROT_WRITE,
+		      MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	ASSERT_NE(MAP_FAILED, shared);
+	region.userspace_addr = (uintptr_t)shared;
+	region.guest_memfd = fd;
+	ASSERT_EQ(0, ioctl(self->v.vm, KVM_SET_USER_MEMORY_REGION2, &region));
+
+	ASSERT_EQ(0, viommu_fixture_table(&self->v, &self->gt, &id));
+	gt_map(&self->gt, IOVA, 0x10000000, 1, true);
+	ASSERT_EQ(0, viommu_refresh_raw(c, id, IOVA, SZ_4K, &rf));
+	EXPECT_REFRESH(rf, 0, 0, 0, 1);
+	EXPECT_EQ(KVM_VIOMMU_REFUSED_PRIVATE, rf.fail_reason);
+	/* Nor is a guest table read from it. */
+	*gt_entry(&self->gt, SZ_1G, 3) = 0x10000000 | PTE_P | PTE_RW;
+	ASSERT_EQ(0, viommu_refresh_raw(c, id, SZ_1G, SZ_4K, &rf));
+	EXPECT_EQ(KVM_VIOMMU_REFUSED_TABLE_FAULT, rf.fail_reason);
+	close(fd);
 }
 
 TEST_HARNESS_MAIN

@@ -72,6 +72,10 @@ enum kvm_viommu_format {
  * @KVM_VIOMMU_REFUSED_PIN: the VMM's memory behind the guest page could not
  *	be pinned (not mapped, not pinnable, or out of memory).
  * @KVM_VIOMMU_REFUSED_MAP: the IOMMU driver failed to map the page.
+ * @KVM_VIOMMU_REFUSED_RESERVED_IOVA: the IOVA lies in a region the host
+ *	IOMMU reserves for one of the table's groups (on x86 the interrupt
+ *	window 0xfee00000-0xfeefffff, and any RMRR): DMA there never reaches
+ *	memory, so nothing is mapped.
  */
 enum kvm_viommu_refusal {
 	KVM_VIOMMU_REFUSED_NONE = 0,
@@ -83,6 +87,7 @@ enum kvm_viommu_refusal {
 	KVM_VIOMMU_REFUSED_MEMLOCK = 6,
 	KVM_VIOMMU_REFUSED_PIN = 7,
 	KVM_VIOMMU_REFUSED_MAP = 8,
+	KVM_VIOMMU_REFUSED_RESERVED_IOVA = 9,
 };
 
 /**

@@ -187,6 +187,68 @@ static int viommu_refresh_leaf(struct viommu_refresh_ctx *r,
 	return 0;
 }
 
+/*
+ * The lowest reserved IOVA region of the table's groups that meets
+ * [@iova, @last], clipped to it and widened to whole pages, in
+ * [*@rs, *@rl].  Directly mapped regions that may be relaxed (USB and GPU
+ * RMRRs) do not count, as in vfio_iommu_type1.
+ */
+static bool viommu_reserved_overlap(struct viommu_refresh_ctx *r, u64 iova,
+				    u64 last, u64 *rs, u64 *rl)
+{
+	struct iommu_resv_region *region;
+	struct viommu_group *g;
+	bool found = false;
+
+	list_for_each_entry(g, &r->c->groups, node) {
+		if (g->table != r->t)
+			continue;
+		list_for_each_entry(region, &g->resv_regions, list) {
+			u64 start = region->start;
+			u64 end = region->start + region->length - 1;
+
+			if (region->type == IOMMU_RESV_DIRECT_RELAXABLE ||
+			    !region->length || end < iova || start > last)
+				continue;
+			start = max(start, iova) & ~(u64)(SZ_4K - 1);
+			if (found && start >= *rs)
+				continue;
+			*rs = start;
+			*rl = min(end, last) | (SZ_4K - 1);
+			found = true;
+		}
+	}
+	return found;
+}
+
+/* A leaf span: reserved IOVAs inside it are refused, the rest shadowed. */
+static int viommu_refresh_leaf_span(struct viommu_refresh_ctx *r,
+				    const struct viommu_span *span)
+{
+	struct viommu_span part = *span;
+	u64 rs, rl;
+	int ret;
+
+	while (viommu_reserved_overlap(r, part.iova, part.last, &rs, &rl)) {
+		if (rs > part.iova) {
+			struct viommu_span head = part;
+
+			head.last = rs - 1;
+			ret = viommu_refresh_leaf(r, &head);
+			if (ret)
+				return ret;
+		}
+		viommu_unmap_range(r, rs, rl);
+		viommu_refuse(r, rs, ((rl - rs) >> VIOMMU_PAGE_SHIFT) + 1,
+			      KVM_VIOMMU_REFUSED_RESERVED_IOVA);
+		if (rl == part.last)
+			return 0;
+		part.gpa += rl + 1 - part.iova;
+		part.iova = rl + 1;
+	}
+	return viommu_refresh_leaf(r, &part);
+}
+
 static int viommu_refresh_span(void *ctx, const struct viommu_span *span)
 {
 	struct viommu_refresh_ctx *r = ctx;
@@ -197,7 +259,7 @@ static int viommu_refresh_span(void *ctx, const struct viommu_span *span)
 	switch (span->kind) {
 	case VIOMMU_SPAN_LEAF:
 		if (span->prot)
-			return viommu_refresh_leaf(r, span);
+			return viommu_refresh_leaf_span(r, span);
 		fallthrough;	/* a leaf granting nothing maps nothing */
 	case VIOMMU_SPAN_HOLE:
 		viommu_unmap_range(r, span->iova, span->last);

@@ -80,6 +80,13 @@ int viommu_group_add(struct viommu_container *c, struct iommu_group *group)
 	g = kzalloc(sizeof(*g), GFP_KERNEL_ACCOUNT);
 	if (!g)
 		goto out_free;
+	INIT_LIST_HEAD(&g->resv_regions);
+	ret = iommu_get_group_resv_regions(group, &g->resv_regions);
+	if (ret) {
+		iommu_put_resv_regions(NULL, &g->resv_regions);
+		kfree(g);
+		goto out_free;
+	}
 	g->group = group;
 	g->id = iommu_group_id(group);
 	g->pgsize_bitmap = probe->pgsize_bitmap;
@@ -138,6 +145,7 @@ void viommu_group_del(struct viommu_container *c, struct iommu_group *group)
 		return;
 	viommu_group_switch(c, g, NULL);
 	list_del(&g->node);
+	iommu_put_resv_regions(NULL, &g->resv_regions);
 	kfree(g);
 }
 

@@ -66,6 +66,8 @@
  * @pgsize_bitmap: page sizes a paging domain for this group supports.
  * @aperture_start: lowest IOVA such a domain can map.
  * @aperture_end: highest IOVA such a domain can map (inclusive).
+ * @resv_regions: the group's reserved IOVA regions (struct
+ *	iommu_resv_region, from iommu_get_group_resv_regions()): never mapped.
  */
 struct viommu_group {
 	struct list_head node;
@@ -75,6 +77,7 @@ struct viommu_group {
 	unsigned long pgsize_bitmap;
 	dma_addr_t aperture_start;
 	dma_addr_t aperture_end;
+	struct list_head resv_regions;
 };
 
 /**

@@ -211,6 +211,29 @@ TEST_F(viommu, five_levels)
 	EXPECT_REFRESH(rf, 4, 0, 0, 0);
 }
 
+/* The host's reserved IOVAs (x86: the MSI window) are never mapped. */
+TEST_F(viommu, reserved_iova)
+{
+	int c = self->v.container;
+	struct kvm_viommu_refresh rf;
+	uint32_t id;
+
+	ASSERT_EQ(0, viommu_bind_raw(c, self->v.vm));
+	ASSERT_EQ(0, viommu_set_table_raw(c, self->v.group_id,
+					  KVM_VIOMMU_FMT_X86_64, 4,
+					  self->gt.root, 0, 0xffffffffULL,
+					  &id));
+	/* A 2 MiB leaf whose first half is the MSI window. */
+	gt_map(&self->gt, 0xfee00000ULL, GUEST_DATA, 2, true);
+	gt_map(&self->gt, 0xfec00000ULL + SZ_4K, GUEST_DATA, 1, true);
+	ASSERT_EQ(0, viommu_refresh_raw(c, id, 0xfec00000ULL, 2 * SZ_2M, &rf));
+	EXPECT_REFRESH(rf, 257, 0, 0, 256);
+	EXPECT_EQ(0xfee00000ULL, rf.fail_iova);
+	EXPECT_EQ(KVM_VIOMMU_REFUSED_RESERVED_IOVA, rf.fail_reason);
+	ASSERT_EQ(0, viommu_refresh_raw(c, id, 0xfec00000ULL, 2 * SZ_2M, &rf));
+	EXPECT_REFRESH(rf, 0, 0, 257, 256);
+}
+
 /* Drop CAP_IPC_LOCK so that RLIMIT_MEMLOCK applies to us. */
 static int drop_ipc_lock(void)
 {

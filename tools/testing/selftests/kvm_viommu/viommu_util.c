@@ -80,7 +80,7 @@ void vmm_init(struct vmm *v)
 	v->vm = -1;
 }
 
-int vmm_open_vfio(struct vmm *v)
+int vmm_open_group(struct vmm *v)
 {
 	struct vfio_group_status status = { .argsz = sizeof(status) };
 	char path[64];
@@ -101,6 +101,15 @@ int vmm_open_vfio(struct vmm *v)
 		return -EBUSY;
 	if (ioctl(v->group, VFIO_GROUP_SET_CONTAINER, &v->container))
 		return -errno;
+	return 0;
+}
+
+int vmm_open_vfio(struct vmm *v)
+{
+	int ret = vmm_open_group(v);
+
+	if (ret)
+		return ret;
 	if (ioctl(v->container, VFIO_SET_IOMMU, VFIO_KVM_IOMMU))
 		return -errno;
 	return 0;

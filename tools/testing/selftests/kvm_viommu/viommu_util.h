@@ -64,7 +64,9 @@ void vmm_init(struct vmm *v);
 /* Find the edu device and its group; false when there is none. */
 bool edu_find(char *bdf, size_t len, int *group_id);
 
-/* Open container + group, SET_IOMMU(VFIO_KVM_IOMMU); 0 or -errno. */
+/* Open container + group, attach the group to the container; 0 or -errno. */
+int vmm_open_group(struct vmm *v);
+/* vmm_open_group(), then SET_IOMMU(VFIO_KVM_IOMMU); 0 or -errno. */
 int vmm_open_vfio(struct vmm *v);
 /* Create the VM with slot 0 (RW) and slot 1 (read-only); 0 or -errno. */
 int vmm_create_vm(struct vmm *v);

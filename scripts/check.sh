@@ -5,7 +5,8 @@
 #
 #  1. install host tools, fetch and prepare Debian's 6.12 and 7.2 kernels
 #     (cached under ~/.cache/kvm-viommu);
-#  2. style gates: checkpatch --strict on every source file;
+#  2. style gates: checkpatch --strict on every source file, kernel-doc -Wall
+#     on the uAPI and the module;
 #  3. build the module for each kernel with W=1 (and sparse where it works),
 #     failing on any warning;
 #  4. build the selftests as static binaries;
@@ -56,6 +57,21 @@ for s in $KERNELS; do
 	fi
 done
 HARNESS=$HARNESS_DIR
+
+say "kernel-doc"
+"$VM/kernels.sh" 6.12	# its kernel-doc is the standalone one
+# shellcheck disable=SC1090
+. "$CACHE/kernels/6.12/env"
+mapfile -t docsrcs < <(cd "$TOP" && git ls-files 'include/*.h' 'drivers/*.[ch]' 'virt/*.[ch]')
+if [ -z "$KERNELDOC" ]; then
+	gate_fail "kernel-doc: no kernel-doc script (scripts/vm/kernels.sh 6.12)"
+elif out=$(cd "$TOP" && perl "$KERNELDOC" -none -Wall "${docsrcs[@]}" 2>&1) &&
+	[ -z "$out" ]; then
+	gate_pass "kernel-doc -Wall (${#docsrcs[@]} files)"
+else
+	echo "$out"
+	gate_fail "kernel-doc -Wall"
+fi
 
 for s in $KERNELS; do
 	say "module for $s (W=1 C=1)"

@@ -270,6 +270,7 @@ cache_is_current() {
 		src/scripts/checkpatch.pl; do
 		[ -s "$KD/$f" ] || return 1
 	done
+	[ "$SERIES" != 6.12 ] || [ -s "$KD/src/scripts/kernel-doc" ] || return 1
 	headers_installed
 }
 
@@ -288,6 +289,7 @@ BUILD_ROOT='$broot'
 VFIO_PRIV='$KD/src'
 HARNESS_DIR='$KD/src/tools/testing/selftests'
 CHECKPATCH='$KD/src/scripts/checkpatch.pl'
+KERNELDOC='$([ "$SERIES" = 6.12 ] && echo "$KD/src/scripts/kernel-doc")'
 VMLINUZ='$KD/vmlinuz'
 MODROOT='$KD/modroot'
 EOF
@@ -393,6 +395,9 @@ members=(
 	"$top/scripts/const_structs.checkpatch"
 	"$top/tools/testing/selftests/kselftest*.h"
 )
+# 6.12's kernel-doc is one standalone perl script (7.x's is python with a
+# library tree): check.sh uses it to lint the kernel-doc comments.
+[ "$SERIES" = 6.12 ] && members+=("$top/scripts/kernel-doc")
 # Debian's 7.x headers packages miss scripts/checker-valid.sh, which kbuild
 # runs for C=1: without it sparse is silently skipped.  Take it from the source.
 need_cv=()

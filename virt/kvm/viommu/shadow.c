@@ -253,8 +253,13 @@ static int viommu_refresh_span(void *ctx, const struct viommu_span *span)
 {
 	struct viommu_refresh_ctx *r = ctx;
 
+	/*
+	 * A hostile table can make every span a single page (a table page
+	 * whose entries all point at itself): yield per span, not per leaf.
+	 */
 	if (fatal_signal_pending(current))
 		return -EINTR;
+	cond_resched();
 
 	switch (span->kind) {
 	case VIOMMU_SPAN_LEAF:

@@ -9,7 +9,8 @@
 #     on the uAPI and the module;
 #  3. build the module for each kernel with W=1 (and sparse where it works),
 #     failing on any warning;
-#  4. build the selftests as static binaries;
+#  4. run the guest table decoders' userspace tests under ASan/UBSan, and
+#     build the selftests as static binaries;
 #  5. boot each kernel in QEMU (TCG, q35, VT-d, edu), load the module, run the
 #     selftests there and collect their TAP;
 #  6. print every result and one closing line "N passed, N failed".
@@ -86,6 +87,22 @@ for s in $KERNELS; do
 		gate_fail "build $s W=1 C=1 clean"
 	fi
 done
+
+say "guest table decoders in userspace (ASan, UBSan)"
+fmtlog="$OUT/logs/fmt_test.log"
+fmtrc=0
+make -s -C "$TOP/tools/testing/viommu_fmt" OUTPUT="$OUT" run >"$fmtlog" 2>&1 || fmtrc=$?
+fmt_pass=$(grep -c '^ok ' "$fmtlog" || true)
+fmt_fail=$(grep -c '^not ok ' "$fmtlog" || true)
+grep '^not ok ' "$fmtlog" || true
+passed=$((passed + fmt_pass))
+failed=$((failed + fmt_fail))
+if [ "$fmtrc" = 0 ] && [ "$fmt_pass" -gt 0 ]; then
+	gate_pass "fmt_test: $fmt_pass decoder checks"
+else
+	tail -20 "$fmtlog"
+	gate_fail "fmt_test (rc=$fmtrc, see build/logs/fmt_test.log)"
+fi
 
 say "selftests"
 mkdir -p "$OUT/selftests"

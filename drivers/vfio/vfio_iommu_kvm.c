@@ -30,6 +30,7 @@ static void *viommu_open(unsigned long arg)
 	mutex_init(&c->lock);
 	INIT_LIST_HEAD(&c->groups);
 	xa_init_flags(&c->tables, XA_FLAGS_ALLOC1);
+	xa_init(&c->pins);
 	return c;
 }
 
@@ -43,10 +44,12 @@ static void viommu_release(void *iommu_data)
 	list_for_each_entry_safe(g, tmp, &c->groups, node)
 		viommu_group_del(c, g->group);
 	WARN_ON(!xa_empty(&c->tables));
+	WARN_ON(!xa_empty(&c->pins));
 	viommu_unbind_vm(c);
 	mutex_unlock(&c->lock);
 
 	xa_destroy(&c->tables);
+	xa_destroy(&c->pins);
 	mutex_destroy(&c->lock);
 	kfree(c);
 }

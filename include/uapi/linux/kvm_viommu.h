@@ -70,7 +70,8 @@ enum kvm_viommu_format {
  * @KVM_VIOMMU_REFUSED_MEMLOCK: pinning the page would exceed RLIMIT_MEMLOCK
  *	of the process that bound the VM.
  * @KVM_VIOMMU_REFUSED_PIN: the VMM's memory behind the guest page could not
- *	be pinned (not mapped, not pinnable, or out of memory).
+ *	be pinned (not mapped, not pinnable, or out of memory), or the page
+ *	already backs 2^22 - 1 IOVA pages of the container.
  * @KVM_VIOMMU_REFUSED_MAP: the IOMMU driver failed to map the page.
  * @KVM_VIOMMU_REFUSED_RESERVED_IOVA: the IOVA lies in a region the host
  *	IOMMU reserves for one of the table's groups (on x86 the interrupt
@@ -211,7 +212,7 @@ struct kvm_viommu_refresh {
  *	group of the container.
  * @aperture_last: output: highest such IOVA (inclusive).
  * @pinned_pages: output: 4 KiB guest pages pinned now (and charged to the
- *	binding process's locked_vm).
+ *	binding process's locked_vm), each once however many IOVAs map it.
  * @mapped_pages: output: 4 KiB IOVA pages mapped now.
  * @refreshes: output: refresh requests completed since SET_IOMMU.
  * @refusals: output: 4 KiB pages refused since SET_IOMMU.

@@ -17,11 +17,28 @@
 #include "viommu.h"
 
 /*
+ * Pins.  Each guest frame mapped anywhere in the container is pinned once
+ * (FOLL_LONGTERM, and FOLL_WRITE unless its memslot is read-only, so the
+ * page behind a frame cannot change under a later writable mapping) and
+ * charged once to locked_vm.  c->pins maps the frame to an xarray value
+ * holding its page frame number, whether a writable mapping used it (to
+ * dirty the page on unpin) and how many IOVA pages map it.  The count is
+ * bounded so that a guest mapping one page everywhere cannot push the
+ * page's reference count anywhere near overflow: GUP adds
+ * GUP_PIN_COUNTING_BIAS per pin, we add one pin per frame.
+ */
+#define VIOMMU_PIN_COUNT_BITS	22
+#define VIOMMU_PIN_COUNT_MAX	(BIT(VIOMMU_PIN_COUNT_BITS) - 1)
+#define VIOMMU_PIN_DIRTY	BIT(VIOMMU_PIN_COUNT_BITS)
+#define VIOMMU_PIN_PFN_SHIFT	(VIOMMU_PIN_COUNT_BITS + 1)
+
+/*
  * The VMM address backing guest frame @gfn, for reading or (@write) for
- * writing, or the reason there is none.
+ * writing, or the reason there is none; *@ro tells whether the memslot is
+ * read-only.
  */
 static u32 viommu_gm_hva(struct viommu_container *c, gfn_t gfn, bool write,
-			 unsigned long *hva)
+			 unsigned long *hva, bool *ro)
 {
 	struct kvm_memory_slot *slot;
 
@@ -31,7 +48,8 @@ static u32 viommu_gm_hva(struct viommu_container *c, gfn_t gfn, bool write,
 		return KVM_VIOMMU_REFUSED_NO_MEMSLOT;
 	if (slot->flags & KVM_MEM_GUEST_MEMFD)
 		return KVM_VIOMMU_REFUSED_PRIVATE;
-	if (write && (slot->flags & KVM_MEM_READONLY))
+	*ro = slot->flags & KVM_MEM_READONLY;
+	if (write && *ro)
 		return KVM_VIOMMU_REFUSED_READONLY_SLOT;
 	*hva = __gfn_to_hva_memslot(slot, gfn);
 	return KVM_VIOMMU_REFUSED_NONE;
@@ -48,10 +66,11 @@ static u32 viommu_gm_hva(struct viommu_container *c, gfn_t gfn, bool write,
 int viommu_gm_read_entry(struct viommu_container *c, u64 gpa, u64 *raw)
 {
 	unsigned long hva;
+	bool ro;
 
 	if (gpa & (sizeof(u64) - 1))
 		return -EFAULT;
-	if (viommu_gm_hva(c, gpa_to_gfn(gpa), false, &hva))
+	if (viommu_gm_hva(c, gpa_to_gfn(gpa), false, &hva, &ro))
 		return -EFAULT;
 	hva += offset_in_page(gpa);
 	if (copy_from_user(raw, (const void __user *)hva, sizeof(*raw)))
@@ -74,67 +93,126 @@ static int viommu_gm_charge(struct viommu_container *c, long npages)
 	return ret;
 }
 
-/**
- * viommu_gm_pin - pin the guest page @gfn for DMA and charge it
- * @c: the container (VM bound, srcu held).
- * @gfn: guest frame.
- * @write: the device may write the page.
- * @page: the pinned page.
- *
- * Return: KVM_VIOMMU_REFUSED_NONE with one long-term pin taken and one page
- * charged to locked_vm, or the reason nothing was taken.
- */
-u32 viommu_gm_pin(struct viommu_container *c, gfn_t gfn, bool write,
-		  struct page **page)
+/* Pin a frame nothing in the container holds yet. */
+static u32 viommu_pin_new(struct viommu_container *c, gfn_t gfn, bool write,
+			  struct page **page)
 {
-	unsigned int gup = FOLL_LONGTERM | (write ? FOLL_WRITE : 0);
-	unsigned long hva;
+	unsigned long hva, pfn;
+	void *old;
+	bool ro;
 	u32 why;
 
-	why = viommu_gm_hva(c, gfn, write, &hva);
+	why = viommu_gm_hva(c, gfn, write, &hva, &ro);
 	if (why)
 		return why;
 
 	if (viommu_gm_charge(c, 1))
 		return KVM_VIOMMU_REFUSED_MEMLOCK;
-	if (pin_user_pages_fast(hva, 1, gup, page) != 1) {
-		viommu_gm_charge(c, -1);
-		return KVM_VIOMMU_REFUSED_PIN;
-	}
+	if (pin_user_pages_fast(hva, 1, FOLL_LONGTERM | (ro ? 0 : FOLL_WRITE),
+				page) != 1)
+		goto err_uncharge;
+
+	pfn = page_to_pfn(*page);
+	if (WARN_ON_ONCE(pfn >> (BITS_PER_LONG - 1 - VIOMMU_PIN_PFN_SHIFT)))
+		goto err_unpin;
+	old = xa_store(&c->pins, gfn,
+		       xa_mk_value(pfn << VIOMMU_PIN_PFN_SHIFT |
+				   (write ? VIOMMU_PIN_DIRTY : 0) | 1),
+		       GFP_KERNEL_ACCOUNT);
+	if (xa_is_err(old))
+		goto err_unpin;
 	c->pinned_pages++;
+	return KVM_VIOMMU_REFUSED_NONE;
+
+err_unpin:
+	unpin_user_page(*page);
+err_uncharge:
+	viommu_gm_charge(c, -1);
+	return KVM_VIOMMU_REFUSED_PIN;
+}
+
+/**
+ * viommu_pin_get - hold guest frame @gfn pinned for one more IOVA page
+ * @c: the container (VM bound, srcu held).
+ * @gfn: guest frame.
+ * @write: the IOVA page will be writable.
+ * @page: the pinned page.
+ *
+ * The first hold pins the frame and charges one page of locked_vm.
+ *
+ * Return: KVM_VIOMMU_REFUSED_NONE with one hold taken, or the reason none
+ * was.
+ */
+u32 viommu_pin_get(struct viommu_container *c, gfn_t gfn, bool write,
+		   struct page **page)
+{
+	unsigned long v, hva;
+	void *entry;
+	bool ro;
+	u32 why;
+
+	entry = xa_load(&c->pins, gfn);
+	if (!entry)
+		return viommu_pin_new(c, gfn, write, page);
+
+	/* The memslot still decides what the guest may do with the frame. */
+	why = viommu_gm_hva(c, gfn, write, &hva, &ro);
+	if (why)
+		return why;
+	v = xa_to_value(entry);
+	if ((v & VIOMMU_PIN_COUNT_MAX) == VIOMMU_PIN_COUNT_MAX)
+		return KVM_VIOMMU_REFUSED_PIN;
+	v = (v + 1) | (write ? VIOMMU_PIN_DIRTY : 0);
+	/* Replacing a present value allocates nothing and cannot fail. */
+	xa_store(&c->pins, gfn, xa_mk_value(v), GFP_KERNEL_ACCOUNT);
+	*page = pfn_to_page(v >> VIOMMU_PIN_PFN_SHIFT);
 	return KVM_VIOMMU_REFUSED_NONE;
 }
 
 /**
- * viommu_gm_uncharge - return @n pages of locked_vm charge
+ * viommu_pin_put - drop one hold of guest frame @gfn
  * @c: the container.
- * @n: pages.
+ * @gfn: guest frame.
+ * @dirty: set when the returned page was ever mapped writable.
  *
- * Done as soon as a page is unmapped, even though its pin is held until the
- * IOTLB is synced: a refresh that replaces entries at the RLIMIT_MEMLOCK
- * limit must not fail for pages it is about to release.
+ * The last hold returns the frame's locked_vm charge at once, so that a
+ * refresh replacing entries at the RLIMIT_MEMLOCK limit does not fail for
+ * pages it is releasing.
+ *
+ * Return: the page to unpin, with viommu_gm_unpin(), once no device can
+ * reach it any more (after the IOTLB flush); NULL while other IOVA pages
+ * still map the frame.
  */
-void viommu_gm_uncharge(struct viommu_container *c, unsigned int n)
+struct page *viommu_pin_put(struct viommu_container *c, gfn_t gfn, bool *dirty)
 {
-	if (n)
-		viommu_gm_charge(c, -(long)n);
+	unsigned long v;
+	void *entry;
+
+	entry = xa_load(&c->pins, gfn);
+	if (WARN_ON_ONCE(!entry))
+		return NULL;
+	v = xa_to_value(entry);
+	if ((v & VIOMMU_PIN_COUNT_MAX) > 1) {
+		xa_store(&c->pins, gfn, xa_mk_value(v - 1), GFP_KERNEL_ACCOUNT);
+		return NULL;
+	}
+	xa_erase(&c->pins, gfn);
+	viommu_gm_charge(c, -1);
+	c->pinned_pages--;
+	*dirty = v & VIOMMU_PIN_DIRTY;
+	return pfn_to_page(v >> VIOMMU_PIN_PFN_SHIFT);
 }
 
 /**
- * viommu_gm_unpin - release pins taken by viommu_gm_pin()
- * @c: the container.
+ * viommu_gm_unpin - release pins returned by viommu_pin_put()
  * @pages: the pages, no longer reachable by any device.
  * @dirty: per page: it was mapped writable, so mark it dirty.
  * @n: number of pages.
- *
- * The charge is returned separately, by viommu_gm_uncharge().
  */
-void viommu_gm_unpin(struct viommu_container *c, struct page **pages,
-		     const bool *dirty, unsigned int n)
+void viommu_gm_unpin(struct page **pages, const bool *dirty, unsigned int n)
 {
 	unsigned int i;
 
 	for (i = 0; i < n; i++)
 		unpin_user_pages_dirty_lock(&pages[i], 1, dirty[i]);
-	c->pinned_pages -= n;
 }

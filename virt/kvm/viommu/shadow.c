@@ -4,7 +4,8 @@
  * mapped -> map/unmap) and teardown.
  *
  * Per 4 KiB IOVA page the shadow xarray records which guest frame is mapped
- * there and with which permission.  A refresh walks the guest table over the
+ * there and with which permission; the frame's pin is held in the
+ * container's pin table (guest_mem.c).  A refresh walks the guest table over the
  * range and, span by span, leaves each page either mapped exactly as the
  * guest says or unmapped (a refusal).  Unmaps go through an IOTLB gather;
  * the pins behind them are released only after the gather is synced, so a
@@ -51,6 +52,22 @@ static unsigned long viommu_shadow_entry(gfn_t gfn, u32 prot)
 	return (gfn << 2) | prot;
 }
 
+static gfn_t viommu_shadow_gfn(unsigned long entry)
+{
+	return entry >> 2;
+}
+
+/* Drop a hold on @gfn that no device can use: unpin at once if the last. */
+static void viommu_pin_put_now(struct viommu_container *c, gfn_t gfn)
+{
+	struct page *page;
+	bool dirty;
+
+	page = viommu_pin_put(c, gfn, &dirty);
+	if (page)
+		viommu_gm_unpin(&page, &dirty, 1);
+}
+
 static int viommu_iommu_prot(u32 prot)
 {
 	return ((prot & VIOMMU_PROT_READ) ? IOMMU_READ : 0) |
@@ -62,7 +79,7 @@ static void viommu_flush(struct viommu_refresh_ctx *r)
 {
 	iommu_iotlb_sync(r->t->domain, &r->gather);
 	iommu_iotlb_gather_init(&r->gather);
-	viommu_gm_unpin(r->c, r->unpin, r->dirty, r->nr_unpin);
+	viommu_gm_unpin(r->unpin, r->dirty, r->nr_unpin);
 	r->nr_unpin = 0;
 }
 
@@ -70,20 +87,22 @@ static void viommu_unmap_page(struct viommu_refresh_ctx *r, u64 iova,
 			      unsigned long entry)
 {
 	struct viommu_table *t = r->t;
-	phys_addr_t phys = iommu_iova_to_phys(t->domain, iova);
+	struct page *page;
 	size_t size;
+	bool dirty;
 
 	size = iommu_unmap_fast(t->domain, iova, SZ_4K, &r->gather);
+	/* The shadow says it is mapped: the domain must agree. */
+	WARN_ON_ONCE(size != SZ_4K);
 	xa_erase(&t->shadow, iova >> VIOMMU_PAGE_SHIFT);
 	r->c->mapped_pages--;
 	r->out->unmapped++;
-	viommu_gm_uncharge(r->c, 1);
-	/* The shadow says it is mapped: the domain must agree. */
-	if (WARN_ON_ONCE(size != SZ_4K || !phys))
-		return;
 
-	r->unpin[r->nr_unpin] = pfn_to_page(PHYS_PFN(phys));
-	r->dirty[r->nr_unpin] = entry & VIOMMU_PROT_WRITE;
+	page = viommu_pin_put(r->c, viommu_shadow_gfn(entry), &dirty);
+	if (!page)
+		return;
+	r->unpin[r->nr_unpin] = page;
+	r->dirty[r->nr_unpin] = dirty;
 	if (++r->nr_unpin == VIOMMU_UNPIN_BATCH)
 		viommu_flush(r);
 }
@@ -127,13 +146,13 @@ static u32 viommu_map_page(struct viommu_refresh_ctx *r, u64 iova, gfn_t gfn,
 	if (r->no_more_pins)
 		return KVM_VIOMMU_REFUSED_MEMLOCK;
 
-	why = viommu_gm_pin(c, gfn, write, &page);
+	why = viommu_pin_get(c, gfn, write, &page);
 	if (why)
 		return why;
 
 	if (iommu_map(t->domain, iova, page_to_phys(page), SZ_4K,
 		      viommu_iommu_prot(prot), GFP_KERNEL_ACCOUNT))
-		goto err_unpin;
+		goto err_put;
 
 	old = xa_store(&t->shadow, iova >> VIOMMU_PAGE_SHIFT,
 		       xa_mk_value(viommu_shadow_entry(gfn, prot)),
@@ -147,9 +166,8 @@ static u32 viommu_map_page(struct viommu_refresh_ctx *r, u64 iova, gfn_t gfn,
 
 err_unmap:
 	iommu_unmap(t->domain, iova, SZ_4K);
-err_unpin:
-	viommu_gm_unpin(c, &page, &write, 1);
-	viommu_gm_uncharge(c, 1);
+err_put:
+	viommu_pin_put_now(c, gfn);
 	return KVM_VIOMMU_REFUSED_MAP;
 }
 
@@ -349,13 +367,11 @@ int viommu_refresh(struct viommu_container *c, struct kvm_viommu_refresh *arg)
  * @t: the table, whose domain no group is attached to any more.
  *
  * With no device attached the IOTLB holds nothing of the domain, so the pins
- * go at once; the mappings themselves go with the domain.  Never fails.
+ * go at once (unless another table still maps the frame); the mappings
+ * themselves go with the domain.  Never fails.
  */
 void viommu_shadow_clear(struct viommu_container *c, struct viommu_table *t)
 {
-	struct page *pages[16];
-	bool dirty[16];
-	unsigned int n = 0;
 	unsigned long index;
 	void *entry;
 
@@ -363,22 +379,8 @@ void viommu_shadow_clear(struct viommu_container *c, struct viommu_table *t)
 	WARN_ON(t->nr_groups);
 
 	xa_for_each(&t->shadow, index, entry) {
-		phys_addr_t phys;
-
-		phys = iommu_iova_to_phys(t->domain,
-					  (u64)index << VIOMMU_PAGE_SHIFT);
 		xa_erase(&t->shadow, index);
 		c->mapped_pages--;
-		if (WARN_ON_ONCE(!phys))
-			continue;
-		pages[n] = pfn_to_page(PHYS_PFN(phys));
-		dirty[n] = xa_to_value(entry) & VIOMMU_PROT_WRITE;
-		if (++n == ARRAY_SIZE(pages)) {
-			viommu_gm_unpin(c, pages, dirty, n);
-			viommu_gm_uncharge(c, n);
-			n = 0;
-		}
+		viommu_pin_put_now(c, viommu_shadow_gfn(xa_to_value(entry)));
 	}
-	viommu_gm_unpin(c, pages, dirty, n);
-	viommu_gm_uncharge(c, n);
 }

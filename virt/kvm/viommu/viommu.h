@@ -36,10 +36,12 @@
  *   the binding task's group leader (for RLIMIT_MEMLOCK and CAP_IPC_LOCK,
  *   as vfio_iommu_type1 does), dropped in .release().
  * - Every 4 KiB IOVA page in a table's shadow xarray is mapped in its
- *   domain and owns exactly one FOLL_LONGTERM pin of the guest page and one
- *   page of locked_vm charge.  The pin is released only after the unmap is
- *   flushed from the IOTLB; the charge is returned at the unmap, so within
- *   one refresh up to VIOMMU_UNPIN_BATCH pages may be pinned uncharged.
+ *   domain and holds the pin of its guest frame in viommu_container.pins.
+ *   A frame is pinned (FOLL_LONGTERM) and charged to locked_vm once per
+ *   container however many IOVA pages map it; the last hold returns the
+ *   charge at the unmap, and the pin is released only after the unmap is
+ *   flushed from the IOTLB, so within one refresh up to VIOMMU_UNPIN_BATCH
+ *   pages may be pinned uncharged.
  * - Destroying a table detaches its groups first (their DMA is then
  *   blocked by VFIO's DMA ownership), then unpins and frees.  Destroy never
  *   fails.
@@ -117,7 +119,9 @@ struct viommu_table {
  * @task: group leader of the binding task (reference held), whose
  *	RLIMIT_MEMLOCK limits our pins.
  * @lock_cap: the binding task had CAP_IPC_LOCK: no RLIMIT_MEMLOCK check.
- * @pinned_pages: guest pages pinned now (= pages charged to locked_vm).
+ * @pins: guest frame -> xarray value (pfn, dirty, number of IOVA pages
+ *	mapping it); see guest_mem.c.
+ * @pinned_pages: guest frames pinned now (= pages charged to locked_vm).
  * @mapped_pages: IOVA pages mapped now.
  * @refreshes: completed refresh requests.
  * @refusals: refused pages, cumulative.
@@ -130,6 +134,7 @@ struct viommu_container {
 	struct mm_struct *mm;
 	struct task_struct *task;
 	bool lock_cap;
+	struct xarray pins;
 	u64 pinned_pages;
 	u64 mapped_pages;
 	u64 refreshes;
@@ -149,13 +154,13 @@ void viommu_table_destroy(struct viommu_container *c, struct viommu_table *t);
 void viommu_table_info(struct viommu_container *c,
 		       struct kvm_viommu_info *info);
 
-/* guest_mem.c: guest memory through the VM's memslots */
+/* guest_mem.c: guest memory through the VM's memslots, pins */
 int viommu_gm_read_entry(struct viommu_container *c, u64 gpa, u64 *raw);
-u32 viommu_gm_pin(struct viommu_container *c, gfn_t gfn, bool write,
-		  struct page **page);
-void viommu_gm_unpin(struct viommu_container *c, struct page **pages,
-		     const bool *dirty, unsigned int n);
-void viommu_gm_uncharge(struct viommu_container *c, unsigned int n);
+u32 viommu_pin_get(struct viommu_container *c, gfn_t gfn, bool write,
+		   struct page **page);
+struct page *viommu_pin_put(struct viommu_container *c, gfn_t gfn,
+			    bool *dirty);
+void viommu_gm_unpin(struct page **pages, const bool *dirty, unsigned int n);
 
 /* shadow.c: refresh and teardown of the shadow */
 int viommu_refresh(struct viommu_container *c,

@@ -211,6 +211,59 @@ TEST_F(viommu, five_levels)
 	EXPECT_REFRESH(rf, 4, 0, 0, 0);
 }
 
+/* A guest frame mapped at many IOVAs is pinned and charged once. */
+TEST_F(viommu, one_frame_many_iovas)
+{
+	int c = self->v.container;
+	struct kvm_viommu_refresh rf;
+	long pins = pins_held();
+	uint32_t id;
+	int i;
+
+	ASSERT_EQ(0, viommu_fixture_table(&self->v, &self->gt, &id));
+	for (i = 0; i < 64; i++)
+		gt_map(&self->gt, IOVA + i * SZ_4K, GUEST_DATA, 1, i & 1);
+	ASSERT_EQ(0, viommu_refresh_raw(c, id, IOVA, 64 * SZ_4K, &rf));
+	EXPECT_REFRESH(rf, 64, 0, 0, 0);
+	expect_counts(_metadata, c, 1, 64);
+	EXPECT_EQ(4, vm_locked_kb());
+	EXPECT_EQ(pins + 1, pins_held());
+
+	for (i = 0; i < 63; i++)
+		gt_clear(&self->gt, IOVA + i * SZ_4K, 1);
+	ASSERT_EQ(0, viommu_refresh_raw(c, id, IOVA, 64 * SZ_4K, &rf));
+	EXPECT_REFRESH(rf, 0, 63, 1, 0);
+	expect_counts(_metadata, c, 1, 1);
+	EXPECT_EQ(pins + 1, pins_held());
+
+	gt_clear(&self->gt, IOVA + 63 * SZ_4K, 1);
+	ASSERT_EQ(0, viommu_refresh_raw(c, id, IOVA, 64 * SZ_4K, &rf));
+	expect_counts(_metadata, c, 0, 0);
+	EXPECT_EQ(pins, pins_held());
+	EXPECT_EQ(0, vm_locked_kb());
+}
+
+/*
+ * A hostile table: one page whose entries all point at itself, so every
+ * IOVA maps that page.  It costs one pin, not one per IOVA page.
+ */
+TEST_F(viommu, self_referencing_table)
+{
+	int c = self->v.container;
+	struct kvm_viommu_refresh rf;
+	uint64_t *root = (uint64_t *)(self->v.mem + self->gt.root);
+	uint32_t id;
+	int i;
+
+	for (i = 0; i < 512; i++)
+		root[i] = self->gt.root | PTE_P | PTE_RW;
+	ASSERT_EQ(0, viommu_fixture_table(&self->v, &self->gt, &id));
+	ASSERT_EQ(0, viommu_refresh_raw(c, id, 0, 64ULL << 20, &rf));
+	EXPECT_REFRESH(rf, 16384, 0, 0, 0);
+	expect_counts(_metadata, c, 1, 16384);
+	EXPECT_EQ(4, vm_locked_kb());
+}
+
 /* The host's reserved IOVAs (x86: the MSI window) are never mapped. */
 TEST_F(viommu, reserved_iova)
 {

@@ -129,10 +129,13 @@ static long viommu_ioctl_set_table(struct viommu_container *c,
 	u32 usize;
 	int ret;
 
-	ret = viommu_copy_in(&st, sizeof(st), sizeof(st), arg, &usize);
+	/* The first version of the structure ended with aperture_last. */
+	ret = viommu_copy_in(&st, sizeof(st),
+			     offsetofend(struct kvm_viommu_set_table,
+					 aperture_last), arg, &usize);
 	if (ret)
 		return ret;
-	if (st.flags)
+	if (st.flags || st.__reserved)
 		return -EINVAL;
 
 	mutex_lock(&c->lock);

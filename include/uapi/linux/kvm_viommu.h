@@ -133,6 +133,10 @@ struct kvm_viommu_bind_vm {
  * @aperture_last: highest IOVA the guest may map (inclusive; the next byte
  *	is 4 KiB aligned).  Must fit both the format's address width and the
  *	host IOMMU's geometry (see KVM_VIOMMU_GET_INFO).
+ * @page_shift: log2 of the guest's IOMMU page size for formats where the
+ *	guest chooses it; 0 selects the format's default (12 for all formats
+ *	so far, which allow nothing else).
+ * @__reserved: must be zero.
  *
  * Requires a bound VM.  Moving a group from one table to another leaves no
  * mapping of the old table visible to the group; a table whose last group
@@ -151,6 +155,8 @@ struct kvm_viommu_set_table {
 	__u64 root_gpa;
 	__u64 aperture_start;
 	__u64 aperture_last;
+	__u32 page_shift;
+	__u32 __reserved;
 };
 
 #define KVM_VIOMMU_SET_TABLE		_IO(VFIO_TYPE, KVM_VIOMMU_BASE + 1)

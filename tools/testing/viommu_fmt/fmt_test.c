@@ -240,7 +240,8 @@ static void init_walk(struct viommu_walk *w, struct ctx *c,
 {
 	memset(w, 0, sizeof(*w));
 	w->fmt = &viommu_fmt_x86_64;
-	w->levels = levels;
+	w->cfg.levels = levels;
+	w->cfg.page_shift = 12;
 	w->root = root;
 	w->read = mem_read;
 	w->emit = emit;
@@ -966,7 +967,7 @@ static void test_args(struct ctx *c)
 	ok = true;
 	for (i = 0; i < ARRAY_SIZE(bad_levels); i++) {
 		c->emitted = 0;
-		w.levels = bad_levels[i];
+		w.cfg.levels = bad_levels[i];
 		if (viommu_walk(&w, 0, 0xfff) != -EINVAL || c->emitted) {
 			diag("levels %u accepted", bad_levels[i]);
 			ok = false;
@@ -975,14 +976,15 @@ static void test_args(struct ctx *c)
 	check(ok, "x86-64: levels other than 4 and 5 are -EINVAL");
 
 	for (levels = 4; levels <= 5; levels++) {
-		u64 top = viommu_fmt_iova_last(&viommu_fmt_x86_64, levels);
+		struct viommu_fmt_cfg cfg = { .levels = levels, .page_shift = 12 };
+		u64 top = viommu_fmt_iova_last(&viommu_fmt_x86_64, &cfg);
 		static const u64 misaligned[] = { 8, 0x800, 0xff8 };
 
 		check(top == iova_top(levels),
 		      "x86-64 %u levels: iova_last is %#llx", levels,
 		      (unsigned long long)top);
 
-		w.levels = levels;
+		w.cfg.levels = levels;
 		c->emitted = 0;
 		ok = viommu_walk(&w, 0x2000, 0x1fff) == -EINVAL &&
 		     viommu_walk(&w, 1, 0) == -EINVAL && !c->emitted;

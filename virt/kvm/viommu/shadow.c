@@ -343,7 +343,7 @@ int viommu_refresh(struct viommu_container *c, struct kvm_viommu_refresh *arg)
 
 	w = (struct viommu_walk) {
 		.fmt = t->fmt,
-		.levels = t->levels,
+		.cfg = t->cfg,
 		.root = t->root_gpa,
 		.read = viommu_read_guest_entry,
 		.emit = viommu_refresh_span,

@@ -167,13 +167,16 @@ void viommu_table_destroy(struct viommu_container *c, struct viommu_table *t)
 
 static struct viommu_table *
 viommu_table_find(struct viommu_container *c,
-		  const struct kvm_viommu_set_table *arg, unsigned int levels)
+		  const struct kvm_viommu_set_table *arg,
+		  const struct viommu_fmt_cfg *cfg)
 {
 	struct viommu_table *t;
 	unsigned long id;
 
 	xa_for_each(&c->tables, id, t)
-		if (t->format == arg->format && t->levels == levels &&
+		if (t->format == arg->format &&
+		    t->cfg.levels == cfg->levels &&
+		    t->cfg.page_shift == cfg->page_shift &&
 		    t->root_gpa == arg->root_gpa &&
 		    t->aperture_start == arg->aperture_start &&
 		    t->aperture_last == arg->aperture_last)
@@ -184,7 +187,8 @@ viommu_table_find(struct viommu_container *c,
 static struct viommu_table *
 viommu_table_create(struct viommu_container *c, struct viommu_group *g,
 		    const struct kvm_viommu_set_table *arg,
-		    const struct viommu_fmt *fmt, unsigned int levels)
+		    const struct viommu_fmt *fmt,
+		    const struct viommu_fmt_cfg *cfg)
 {
 	struct viommu_table *t;
 	int ret;
@@ -194,7 +198,7 @@ viommu_table_create(struct viommu_container *c, struct viommu_group *g,
 		return ERR_PTR(-ENOMEM);
 	t->fmt = fmt;
 	t->format = arg->format;
-	t->levels = levels;
+	t->cfg = *cfg;
 	t->root_gpa = arg->root_gpa;
 	t->aperture_start = arg->aperture_start;
 	t->aperture_last = arg->aperture_last;
@@ -220,10 +224,11 @@ err_free:
 
 /* Is the table description in @arg acceptable for group @g? */
 static int viommu_table_check(const struct kvm_viommu_set_table *arg,
-			      const struct viommu_fmt *fmt, unsigned int levels,
+			      const struct viommu_fmt *fmt,
+			      const struct viommu_fmt_cfg *cfg,
 			      const struct viommu_group *g)
 {
-	if (levels < fmt->min_levels || levels > fmt->max_levels)
+	if (viommu_fmt_check(fmt, cfg))
 		return -EINVAL;
 	if (arg->root_gpa & (fmt->root_align - 1))
 		return -EINVAL;
@@ -231,7 +236,7 @@ static int viommu_table_check(const struct kvm_viommu_set_table *arg,
 	    !IS_ALIGNED(arg->aperture_last + 1, SZ_4K) ||
 	    arg->aperture_start > arg->aperture_last)
 		return -EINVAL;
-	if (arg->aperture_last > viommu_fmt_iova_last(fmt, levels))
+	if (arg->aperture_last > viommu_fmt_iova_last(fmt, cfg))
 		return -EINVAL;
 	if (arg->aperture_start < g->aperture_start ||
 	    arg->aperture_last > g->aperture_end)
@@ -253,9 +258,9 @@ int viommu_set_table(struct viommu_container *c,
 		     struct kvm_viommu_set_table *arg)
 {
 	const struct viommu_fmt *fmt;
+	struct viommu_fmt_cfg cfg;
 	struct viommu_group *g;
 	struct viommu_table *t;
-	unsigned int levels;
 	bool created = false;
 	int ret;
 
@@ -272,7 +277,7 @@ int viommu_set_table(struct viommu_container *c,
 found:
 	if (arg->format == KVM_VIOMMU_FMT_NONE) {
 		if (arg->levels || arg->root_gpa || arg->aperture_start ||
-		    arg->aperture_last)
+		    arg->aperture_last || arg->page_shift)
 			return -EINVAL;
 		arg->table_id = 0;
 		return viommu_group_switch(c, g, NULL);
@@ -281,14 +286,17 @@ found:
 	fmt = viommu_fmt_get(arg->format);
 	if (!fmt)
 		return -EINVAL;
-	levels = arg->levels ? arg->levels : fmt->default_levels;
-	ret = viommu_table_check(arg, fmt, levels, g);
+	cfg.levels = arg->levels ? arg->levels : fmt->default_levels;
+	cfg.page_shift = arg->page_shift ? arg->page_shift :
+					   fmt->default_page_shift;
+	cfg.iova_base = fmt->windowed ? arg->aperture_start : 0;
+	ret = viommu_table_check(arg, fmt, &cfg, g);
 	if (ret)
 		return ret;
 
-	t = viommu_table_find(c, arg, levels);
+	t = viommu_table_find(c, arg, &cfg);
 	if (!t) {
-		t = viommu_table_create(c, g, arg, fmt, levels);
+		t = viommu_table_create(c, g, arg, fmt, &cfg);
 		if (IS_ERR(t))
 			return PTR_ERR(t);
 		created = true;

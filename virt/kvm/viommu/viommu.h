@@ -87,7 +87,7 @@ struct viommu_group {
  * @id: index in viommu_container.tables, the uAPI table_id.
  * @fmt: decoder of the guest format.
  * @format: the uAPI format number.
- * @levels: paging levels of the guest table.
+ * @cfg: layout of the guest table (levels, page size, IOVA base).
  * @root_gpa: guest physical address of the top-level table.
  * @aperture_start: lowest IOVA the guest may map.
  * @aperture_last: highest IOVA the guest may map (inclusive).
@@ -100,7 +100,7 @@ struct viommu_table {
 	u32 id;
 	const struct viommu_fmt *fmt;
 	u32 format;
-	unsigned int levels;
+	struct viommu_fmt_cfg cfg;
 	u64 root_gpa;
 	u64 aperture_start;
 	u64 aperture_last;

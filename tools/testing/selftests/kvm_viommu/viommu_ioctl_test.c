@@ -5,6 +5,7 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <stddef.h>
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/wait.h>
@@ -17,7 +18,7 @@
 TEST(abi_sizes)
 {
 	EXPECT_EQ(16, sizeof(struct kvm_viommu_bind_vm));
-	EXPECT_EQ(48, sizeof(struct kvm_viommu_set_table));
+	EXPECT_EQ(56, sizeof(struct kvm_viommu_set_table));
 	EXPECT_EQ(80, sizeof(struct kvm_viommu_refresh));
 	EXPECT_EQ(80, sizeof(struct kvm_viommu_info));
 	EXPECT_EQ(11, VFIO_KVM_IOMMU);
@@ -237,13 +238,27 @@ TEST_F(viommu, set_table_errors)
 	st.flags = 1;
 	EXPECT_EQ(-1, ioctl(c, KVM_VIOMMU_SET_TABLE, &st));
 	EXPECT_EQ(EINVAL, errno);
+	st.flags = 0;
+	st.__reserved = 1;
+	EXPECT_EQ(-1, ioctl(c, KVM_VIOMMU_SET_TABLE, &st));
+	EXPECT_EQ(EINVAL, errno);
+	st.__reserved = 0;
+	st.page_shift = 16;	/* x86-64 pages are 4 KiB, nothing else */
+	EXPECT_EQ(-1, ioctl(c, KVM_VIOMMU_SET_TABLE, &st));
+	EXPECT_EQ(EINVAL, errno);
+	st.page_shift = 0;
 
 	ASSERT_EQ(0, viommu_info_raw(c, &info));
 	EXPECT_EQ(0, info.nr_tables);
 
-	/* Valid: a table; the same description again is the same table. */
-	ASSERT_EQ(0, viommu_set_table_raw(c, g, KVM_VIOMMU_FMT_X86_64, 0, root,
-					  0, last, &id));
+	/*
+	 * Valid: a table, here from a caller built against the first version
+	 * of the structure (no page_shift); the same description again is
+	 * the same table.
+	 */
+	st.argsz = offsetof(struct kvm_viommu_set_table, page_shift);
+	ASSERT_EQ(0, ioctl(c, KVM_VIOMMU_SET_TABLE, &st));
+	id = st.table_id;
 	EXPECT_NE(0, id);
 	ASSERT_EQ(0, viommu_set_table_raw(c, g, KVM_VIOMMU_FMT_X86_64, 4, root,
 					  0, last, &id2));

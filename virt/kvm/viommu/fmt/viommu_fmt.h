@@ -66,31 +66,59 @@ struct viommu_pte {
 };
 
 /**
+ * struct viommu_fmt_cfg - the layout of one guest table of a format
+ * @levels: number of paging levels.
+ * @page_shift: log2 of the guest's IOMMU page size, for formats where it
+ *	is configurable (sPAPR TCE); the format's fixed value otherwise.
+ * @iova_base: first IOVA the table translates (the DMA window offset of
+ *	sPAPR TCE; 0 for the others).  Tables are indexed with
+ *	iova - @iova_base.
+ */
+struct viommu_fmt_cfg {
+	unsigned int levels;
+	unsigned int page_shift;
+	u64 iova_base;
+};
+
+/**
  * struct viommu_fmt - a guest IO page table format
  * @name: short name for logs.
  * @min_levels: fewest paging levels the format allows.
  * @max_levels: most paging levels the format allows.
  * @default_levels: levels used when userspace passes 0.
+ * @min_page_shift: smallest page_shift the format allows.
+ * @max_page_shift: largest page_shift the format allows.
+ * @default_page_shift: page_shift used when userspace passes 0.
+ * @windowed: the table translates a window starting at the aperture start
+ *	(iova_base = aperture start, as sPAPR TCE), not IOVA 0.
  * @root_align: required alignment of the top-level table, in bytes.
  * @level_shift: log2 of the IOVA span one entry at @level covers.
  * @level_bits: number of IOVA bits one table at @level indexes.
- * @iova_bits: IOVA width of a table with @levels levels.
- * @decode: decode @raw, the entry as stored in guest memory, at @level.
+ * @iova_bits: width of iova - iova_base a table with @cfg translates.
+ * @decode: decode @raw, the entry as stored in guest memory, at @level;
+ *	@iova is the first IOVA of the entry's span.
  *
  * Levels count from 1 (the leaf-most table) up to the configured number;
- * entries are 8 bytes, tables are indexed by IOVA bits
- * [level_shift + level_bits - 1 : level_shift].
+ * entries are 8 bytes, tables are indexed by bits
+ * [level_shift + level_bits - 1 : level_shift] of iova - iova_base.
  */
 struct viommu_fmt {
 	const char *name;
 	u8 min_levels;
 	u8 max_levels;
 	u8 default_levels;
+	u8 min_page_shift;
+	u8 max_page_shift;
+	u8 default_page_shift;
+	bool windowed;
 	u64 root_align;
-	unsigned int (*level_shift)(unsigned int level);
-	unsigned int (*level_bits)(unsigned int level);
-	unsigned int (*iova_bits)(unsigned int levels);
-	void (*decode)(unsigned int level, u64 raw, struct viommu_pte *pte);
+	unsigned int (*level_shift)(const struct viommu_fmt_cfg *cfg,
+				    unsigned int level);
+	unsigned int (*level_bits)(const struct viommu_fmt_cfg *cfg,
+				   unsigned int level);
+	unsigned int (*iova_bits)(const struct viommu_fmt_cfg *cfg);
+	void (*decode)(const struct viommu_fmt_cfg *cfg, unsigned int level,
+		       u64 iova, u64 raw, struct viommu_pte *pte);
 };
 
 /**
@@ -126,7 +154,7 @@ struct viommu_span {
 /**
  * struct viommu_walk - one walk of a guest table over an IOVA range
  * @fmt: the format.
- * @levels: configured number of levels.
+ * @cfg: the table's layout (checked with viommu_fmt_check()).
  * @root: guest physical address of the top-level table.
  * @read: reads the 8-byte entry at guest physical address @gpa into *@raw,
  *	in guest memory byte order; returns 0 or a negative errno (the
@@ -137,7 +165,7 @@ struct viommu_span {
  */
 struct viommu_walk {
 	const struct viommu_fmt *fmt;
-	unsigned int levels;
+	struct viommu_fmt_cfg cfg;
 	u64 root;
 	int (*read)(void *ctx, u64 gpa, u64 *raw);
 	int (*emit)(void *ctx, const struct viommu_span *span);
@@ -146,8 +174,13 @@ struct viommu_walk {
 
 int viommu_walk(const struct viommu_walk *w, u64 iova, u64 last);
 
-/* Highest IOVA a table of @levels levels can translate. */
-u64 viommu_fmt_iova_last(const struct viommu_fmt *fmt, unsigned int levels);
+/* Is @cfg a layout @fmt allows?  0 or -EINVAL. */
+int viommu_fmt_check(const struct viommu_fmt *fmt,
+		     const struct viommu_fmt_cfg *cfg);
+
+/* Highest IOVA a table with @cfg can translate (saturates at ~0). */
+u64 viommu_fmt_iova_last(const struct viommu_fmt *fmt,
+			 const struct viommu_fmt_cfg *cfg);
 
 /* The format for an enum kvm_viommu_format value, or NULL. */
 const struct viommu_fmt *viommu_fmt_get(u32 format);

@@ -33,20 +33,39 @@ u64 viommu_fmt_supported(void)
 	return mask;
 }
 
-u64 viommu_fmt_iova_last(const struct viommu_fmt *fmt, unsigned int levels)
+int viommu_fmt_check(const struct viommu_fmt *fmt,
+		     const struct viommu_fmt_cfg *cfg)
 {
-	unsigned int bits = fmt->iova_bits(levels);
-
-	return bits >= 64 ? ~0ULL : BIT_ULL(bits) - 1;
+	if (cfg->levels < fmt->min_levels || cfg->levels > fmt->max_levels ||
+	    cfg->levels > VIOMMU_MAX_LEVELS)
+		return -EINVAL;
+	if (cfg->page_shift < fmt->min_page_shift ||
+	    cfg->page_shift > fmt->max_page_shift)
+		return -EINVAL;
+	if (cfg->iova_base & (BIT_ULL(cfg->page_shift) - 1))
+		return -EINVAL;
+	return 0;
 }
 
+u64 viommu_fmt_iova_last(const struct viommu_fmt *fmt,
+			 const struct viommu_fmt_cfg *cfg)
+{
+	unsigned int bits = fmt->iova_bits(cfg);
+	u64 span_last = bits >= 64 ? ~0ULL : BIT_ULL(bits) - 1;
+
+	if (span_last > ~0ULL - cfg->iova_base)
+		return ~0ULL;
+	return cfg->iova_base + span_last;
+}
+
+/* Spans are reported in absolute IOVAs; the walk itself runs on offsets. */
 static int emit_span(const struct viommu_walk *w, enum viommu_span_kind kind,
 		     u64 iova, u64 last, u64 gpa, u32 prot, u32 refusal)
 {
 	struct viommu_span span = {
 		.kind = kind,
-		.iova = iova,
-		.last = last,
+		.iova = w->cfg.iova_base + iova,
+		.last = w->cfg.iova_base + last,
 		.gpa = gpa,
 		.prot = prot,
 		.refusal = refusal,
@@ -61,17 +80,18 @@ static int refuse(const struct viommu_walk *w, u64 iova, u64 last, u32 why)
 }
 
 /*
- * Walk the table at @table (level @level), which translates the IOVAs from
- * @base up, over [@start, @last] (both inside the span of the parent entry).
- * @prot_mask is the AND of the permissions of the entries above.
+ * Walk the table at @table (level @level), which translates the IOVA
+ * offsets from @base up, over [@start, @last] (both inside the span of the
+ * parent entry).  @prot_mask is the AND of the permissions of the entries
+ * above.
  */
 static int walk_level(const struct viommu_walk *w, u64 table,
 		      unsigned int level, u64 base, u64 start, u64 last,
 		      u32 prot_mask)
 {
 	const struct viommu_fmt *fmt = w->fmt;
-	unsigned int shift = fmt->level_shift(level);
-	unsigned int bits = fmt->level_bits(level);
+	unsigned int shift = fmt->level_shift(&w->cfg, level);
+	unsigned int bits = fmt->level_bits(&w->cfg, level);
 	u64 table_last = base + ((BIT_ULL(bits) << shift) - 1);
 	u64 idx, first_idx, last_idx;
 	int ret;
@@ -98,7 +118,8 @@ static int walk_level(const struct viommu_walk *w, u64 table,
 			continue;
 		}
 
-		fmt->decode(level, raw, &pte);
+		fmt->decode(&w->cfg, level, w->cfg.iova_base + e_start, raw,
+			    &pte);
 		switch (pte.kind) {
 		case VIOMMU_PTE_NONE:
 			ret = emit_span(w, VIOMMU_SPAN_HOLE, s, l, 0, 0, 0);
@@ -139,21 +160,22 @@ static int walk_level(const struct viommu_walk *w, u64 table,
  * @last: last IOVA (inclusive), at most viommu_fmt_iova_last().
  *
  * Return: 0 when the whole range was reported, -EINVAL for a range or
- * level count the format cannot have, or the first nonzero value returned
- * by @w->emit.
+ * layout the format cannot have, or the first nonzero value returned by
+ * @w->emit.
  */
 int viommu_walk(const struct viommu_walk *w, u64 iova, u64 last)
 {
 	const struct viommu_fmt *fmt = w->fmt;
 
-	if (w->levels < fmt->min_levels || w->levels > fmt->max_levels ||
-	    w->levels > VIOMMU_MAX_LEVELS)
+	if (viommu_fmt_check(fmt, &w->cfg))
 		return -EINVAL;
-	if (iova > last || last > viommu_fmt_iova_last(fmt, w->levels))
+	if (iova > last || iova < w->cfg.iova_base ||
+	    last > viommu_fmt_iova_last(fmt, &w->cfg))
 		return -EINVAL;
 	if (w->root & (fmt->root_align - 1))
 		return -EINVAL;
 
-	return walk_level(w, w->root, w->levels, 0, iova, last,
+	return walk_level(w, w->root, w->cfg.levels, 0,
+			  iova - w->cfg.iova_base, last - w->cfg.iova_base,
 			  VIOMMU_PROT_RW);
 }

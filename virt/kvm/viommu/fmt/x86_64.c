@@ -23,12 +23,19 @@
 #define X86_PTE_PS		BIT_ULL(7)
 #define X86_PTE_ADDR		GENMASK_ULL(51, 12)
 
-static unsigned int x86_64_level_shift(unsigned int level)
+static unsigned int x86_64_shift(unsigned int level)
 {
 	return 12 + 9 * (level - 1);
 }
 
-static unsigned int x86_64_level_bits(unsigned int level)
+static unsigned int x86_64_level_shift(const struct viommu_fmt_cfg *cfg,
+				       unsigned int level)
+{
+	return x86_64_shift(level);
+}
+
+static unsigned int x86_64_level_bits(const struct viommu_fmt_cfg *cfg,
+				      unsigned int level)
 {
 	return 9;
 }
@@ -38,12 +45,14 @@ static unsigned int x86_64_level_bits(unsigned int level)
  * half is a valid DMA address: bit 47 (or 56) set would need the upper bits
  * set as well.
  */
-static unsigned int x86_64_iova_bits(unsigned int levels)
+static unsigned int x86_64_iova_bits(const struct viommu_fmt_cfg *cfg)
 {
-	return 12 + 9 * levels - 1;
+	return 12 + 9 * cfg->levels - 1;
 }
 
-static void x86_64_decode(unsigned int level, u64 raw, struct viommu_pte *pte)
+static void x86_64_decode(const struct viommu_fmt_cfg *cfg,
+			  unsigned int level, u64 iova, u64 raw,
+			  struct viommu_pte *pte)
 {
 	u64 e = viommu_le64_to_cpu(raw);
 	u64 align;
@@ -75,7 +84,7 @@ static void x86_64_decode(unsigned int level, u64 raw, struct viommu_pte *pte)
 	}
 
 	/* Bit 12 of a large leaf is PAT; bits 13 up to the alignment are reserved. */
-	align = BIT_ULL(x86_64_level_shift(level));
+	align = BIT_ULL(x86_64_shift(level));
 	if (e & (align - 1) & GENMASK_ULL(51, 13)) {
 		pte->kind = VIOMMU_PTE_BAD;
 		pte->refusal = KVM_VIOMMU_REFUSED_RESERVED_BITS;
@@ -90,6 +99,9 @@ const struct viommu_fmt viommu_fmt_x86_64 = {
 	.min_levels = 4,
 	.max_levels = 5,
 	.default_levels = 4,
+	.min_page_shift = 12,
+	.max_page_shift = 12,
+	.default_page_shift = 12,
 	.root_align = 4096,
 	.level_shift = x86_64_level_shift,
 	.level_bits = x86_64_level_bits,

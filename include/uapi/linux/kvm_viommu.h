@@ -45,11 +45,29 @@
  *	(bit 1) grants write and must be set at every level for a writable
  *	leaf; PS (bit 7) makes a level-2 or level-3 entry a 2 MiB or 1 GiB
  *	leaf.
+ * @KVM_VIOMMU_FMT_VTD_SS: Intel VT-d second-stage tables (reserved number:
+ *	supported once KVM_VIOMMU_GET_INFO lists it).
+ * @KVM_VIOMMU_FMT_AMD_V1: AMD-Vi v1 I/O page tables (reserved number).
+ * @KVM_VIOMMU_FMT_ARM_LPAE_S1: Arm LPAE stage-1, 4 KiB granule (reserved
+ *	number).
+ * @KVM_VIOMMU_FMT_ARM_LPAE_S2: Arm LPAE stage-2, 4 KiB granule (reserved
+ *	number).
+ * @KVM_VIOMMU_FMT_S390_ZPCI: s390 zPCI DMA translation tables (reserved
+ *	number).
+ * @KVM_VIOMMU_FMT_SPAPR_TCE: sPAPR TCE tables (reserved number).
  * @KVM_VIOMMU_FMT_COUNT: number of format numbers defined (not a format).
+ *
+ * KVM_VIOMMU_GET_INFO.formats tells which of these a kernel supports.
  */
 enum kvm_viommu_format {
 	KVM_VIOMMU_FMT_NONE = 0,
 	KVM_VIOMMU_FMT_X86_64 = 1,
+	KVM_VIOMMU_FMT_VTD_SS = 2,
+	KVM_VIOMMU_FMT_AMD_V1 = 3,
+	KVM_VIOMMU_FMT_ARM_LPAE_S1 = 4,
+	KVM_VIOMMU_FMT_ARM_LPAE_S2 = 5,
+	KVM_VIOMMU_FMT_S390_ZPCI = 6,
+	KVM_VIOMMU_FMT_SPAPR_TCE = 7,
 	KVM_VIOMMU_FMT_COUNT,
 };
 

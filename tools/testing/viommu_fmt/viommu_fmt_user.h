@@ -19,5 +19,6 @@ typedef uint8_t u8;
 #define BIT_ULL(n)		(1ULL << (n))
 #define GENMASK_ULL(h, l)	((~0ULL << (l)) & (~0ULL >> (63 - (h))))
 #define viommu_le64_to_cpu(raw)	le64toh(raw)
+#define viommu_be64_to_cpu(raw)	be64toh(raw)
 
 #endif /* _VIOMMU_FMT_USER_H */

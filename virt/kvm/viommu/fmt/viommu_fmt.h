@@ -17,6 +17,7 @@
 #include <linux/errno.h>
 #include <asm/byteorder.h>
 #define viommu_le64_to_cpu(raw)	le64_to_cpu((__force __le64)(raw))
+#define viommu_be64_to_cpu(raw)	be64_to_cpu((__force __be64)(raw))
 #else
 /* Userspace tests and fuzzers: tools/testing/viommu_fmt/viommu_fmt_user.h */
 #include <viommu_fmt_user.h>

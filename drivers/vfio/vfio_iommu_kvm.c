@@ -30,6 +30,7 @@ static void *viommu_open(unsigned long arg)
 	mutex_init(&c->lock);
 	INIT_LIST_HEAD(&c->groups);
 	xa_init_flags(&c->tables, XA_FLAGS_ALLOC1);
+	xa_init_flags(&c->doorbells, XA_FLAGS_ALLOC);
 	xa_init(&c->pins);
 	return c;
 }
@@ -38,6 +39,9 @@ static void viommu_release(void *iommu_data)
 {
 	struct viommu_container *c = iommu_data;
 	struct viommu_group *g, *tmp;
+
+	/* First the workers, which take the lock and use the tables. */
+	viommu_doorbells_destroy(c);
 
 	mutex_lock(&c->lock);
 	/* The VFIO core detaches every group first; be safe if it did not. */
@@ -49,6 +53,7 @@ static void viommu_release(void *iommu_data)
 	mutex_unlock(&c->lock);
 
 	xa_destroy(&c->tables);
+	xa_destroy(&c->doorbells);
 	xa_destroy(&c->pins);
 	mutex_destroy(&c->lock);
 	kfree(c);
@@ -198,6 +203,44 @@ static long viommu_ioctl_get_info(struct viommu_container *c,
 	return viommu_copy_out(arg, &info, sizeof(info), usize);
 }
 
+static long viommu_ioctl_set_doorbell(struct viommu_container *c,
+				      unsigned long arg)
+{
+	struct kvm_viommu_set_doorbell db;
+	u32 usize;
+	int ret;
+
+	ret = viommu_copy_in(&db, sizeof(db), sizeof(db), arg, &usize);
+	if (ret)
+		return ret;
+	ret = viommu_set_doorbell(c, &db);
+	if (ret)
+		return ret;
+	return viommu_copy_out(arg, &db, sizeof(db), usize);
+}
+
+static long viommu_ioctl_get_doorbell(struct viommu_container *c,
+				      unsigned long arg)
+{
+	struct kvm_viommu_doorbell_info info;
+	u32 usize;
+	int ret;
+
+	ret = viommu_copy_in(&info, sizeof(info), sizeof(info), arg, &usize);
+	if (ret)
+		return ret;
+	if (info.flags || info.error || info.cons || info.__reserved ||
+	    info.kicks || info.passes || info.requests)
+		return -EINVAL;
+
+	mutex_lock(&c->lock);
+	ret = viommu_get_doorbell(c, &info);
+	mutex_unlock(&c->lock);
+	if (ret)
+		return ret;
+	return viommu_copy_out(arg, &info, sizeof(info), usize);
+}
+
 static long viommu_ioctl(void *iommu_data, unsigned int cmd, unsigned long arg)
 {
 	struct viommu_container *c = iommu_data;
@@ -217,6 +260,10 @@ static long viommu_ioctl(void *iommu_data, unsigned int cmd, unsigned long arg)
 		return viommu_ioctl_refresh(c, arg);
 	case KVM_VIOMMU_GET_INFO:
 		return viommu_ioctl_get_info(c, arg);
+	case KVM_VIOMMU_SET_DOORBELL:
+		return viommu_ioctl_set_doorbell(c, arg);
+	case KVM_VIOMMU_GET_DOORBELL:
+		return viommu_ioctl_get_doorbell(c, arg);
 	default:
 		return -ENOTTY;
 	}

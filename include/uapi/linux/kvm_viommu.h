@@ -262,4 +262,187 @@ struct kvm_viommu_info {
 
 #define KVM_VIOMMU_GET_INFO		_IO(VFIO_TYPE, KVM_VIOMMU_BASE + 3)
 
+/*
+ * The doorbell: guest invalidations processed in the kernel, without a VMM
+ * exit.  The VMM registers a KVM ioeventfd on an address of its choosing
+ * and hands that eventfd (@kick_fd) to KVM_VIOMMU_SET_DOORBELL with a
+ * request ring in guest memory.  The guest posts requests and writes the
+ * doorbell address; KVM signals the eventfd without leaving the kernel and
+ * a kernel worker processes the ring with the engine behind
+ * KVM_VIOMMU_REFRESH.  Documentation/userspace-api/kvm_viommu.rst has the
+ * protocol in full, with a VMM-side example.
+ *
+ * The ring, at a 4 KiB aligned guest physical address, little-endian:
+ *
+ *	struct kvm_viommu_ring_hdr	header (64 bytes)
+ *	struct kvm_viommu_ring_req	req[entries] (64 bytes each)
+ *
+ * Request i lives in req[i % entries].  @prod and @cons are free-running
+ * 32-bit counters; the ring holds prod - cons requests, never more than
+ * entries.
+ */
+
+/* Most request slots a ring may have. */
+#define KVM_VIOMMU_RING_MAX_ENTRIES	4096
+
+/**
+ * struct kvm_viommu_ring_hdr - header of a doorbell request ring
+ * @prod: written by the guest: number of requests posted.  The guest
+ *	writes a request completely before advancing @prod.
+ * @cons: written by the kernel: number of requests completed.  Every
+ *	request below @cons has its status written, its mappings in place
+ *	and the IOTLB synchronised before @cons moves past it.
+ * @error: written by the kernel: an &enum kvm_viommu_ring_error; once
+ *	nonzero the ring is disabled and no more requests are processed.
+ * @__reserved: ignored by the kernel.
+ */
+struct kvm_viommu_ring_hdr {
+	__u32 prod;
+	__u32 cons;
+	__u32 error;
+	__u32 __reserved[13];
+};
+
+/**
+ * enum kvm_viommu_ring_error - why a ring was disabled
+ * @KVM_VIOMMU_RING_OK: the ring works.
+ * @KVM_VIOMMU_RING_ERR_FAULT: the header or a request is not in writable
+ *	guest memory any more.
+ * @KVM_VIOMMU_RING_ERR_INDEX: @prod ran more than the ring's size ahead
+ *	of @cons.
+ */
+enum kvm_viommu_ring_error {
+	KVM_VIOMMU_RING_OK = 0,
+	KVM_VIOMMU_RING_ERR_FAULT = 1,
+	KVM_VIOMMU_RING_ERR_INDEX = 2,
+};
+
+/**
+ * enum kvm_viommu_req_op - what a ring request asks
+ * @KVM_VIOMMU_REQ_REFRESH: refresh [iova, iova + size) of the table, as
+ *	KVM_VIOMMU_REFRESH does.
+ * @KVM_VIOMMU_REQ_REFRESH_ALL: refresh the table's whole aperture (a
+ *	global invalidation); iova and size must be zero.
+ */
+enum kvm_viommu_req_op {
+	KVM_VIOMMU_REQ_REFRESH = 1,
+	KVM_VIOMMU_REQ_REFRESH_ALL = 2,
+};
+
+/**
+ * enum kvm_viommu_req_status - outcome of a ring request
+ * @KVM_VIOMMU_REQ_PENDING: the guest's value while a request is posted;
+ *	the kernel never writes it.
+ * @KVM_VIOMMU_REQ_DONE: every page of the range is mapped exactly as the
+ *	guest table says, or unmapped where it maps nothing.
+ * @KVM_VIOMMU_REQ_REFUSED: as DONE, except that @refused pages the guest
+ *	maps were not mapped; @reason and @fail_iova tell why and where
+ *	first.  With @reason KVM_VIOMMU_REFUSED_MEMLOCK this is s390's
+ *	"insufficient resources": unmap something, then refresh again.
+ * @KVM_VIOMMU_REQ_INVALID: bad op, flags or range; nothing was done.
+ * @KVM_VIOMMU_REQ_NO_TABLE: no table has this id; nothing was done.
+ * @KVM_VIOMMU_REQ_ERROR: the kernel failed (out of memory); the range may
+ *	be partially refreshed, each page consistent as for REFUSED.
+ */
+enum kvm_viommu_req_status {
+	KVM_VIOMMU_REQ_PENDING = 0,
+	KVM_VIOMMU_REQ_DONE = 1,
+	KVM_VIOMMU_REQ_REFUSED = 2,
+	KVM_VIOMMU_REQ_INVALID = 3,
+	KVM_VIOMMU_REQ_NO_TABLE = 4,
+	KVM_VIOMMU_REQ_ERROR = 5,
+};
+
+/**
+ * struct kvm_viommu_ring_req - one doorbell request
+ * @table_id: written by the guest: the table, from KVM_VIOMMU_SET_TABLE.
+ * @op: written by the guest: an &enum kvm_viommu_req_op.
+ * @flags: written by the guest: must be zero.
+ * @iova: written by the guest: start of the range (4 KiB aligned).
+ * @size: written by the guest: length of the range.
+ * @status: written by the kernel: an &enum kvm_viommu_req_status.
+ * @reason: written by the kernel: an &enum kvm_viommu_refusal.
+ * @fail_iova: written by the kernel: lowest refused IOVA.
+ * @mapped: written by the kernel: pages newly mapped.
+ * @unmapped: written by the kernel: pages unmapped.
+ * @refused: written by the kernel: pages refused.
+ */
+struct kvm_viommu_ring_req {
+	__u32 table_id;
+	__u16 op;
+	__u16 flags;
+	__u64 iova;
+	__u64 size;
+	__u32 status;
+	__u32 reason;
+	__u64 fail_iova;
+	__u64 mapped;
+	__u64 unmapped;
+	__u64 refused;
+};
+
+/* KVM_VIOMMU_SET_DOORBELL flags */
+#define KVM_VIOMMU_DOORBELL_DEASSIGN	(1U << 0)
+
+/**
+ * struct kvm_viommu_set_doorbell - KVM_VIOMMU_SET_DOORBELL argument
+ * @argsz: size of this structure as userspace knows it.
+ * @flags: 0 to create a doorbell, KVM_VIOMMU_DOORBELL_DEASSIGN to remove
+ *	the one named by @id (then every other field must be zero).
+ * @kick_fd: an eventfd the guest signals, normally through a KVM
+ *	ioeventfd on the doorbell address.
+ * @done_fd: an eventfd signalled after requests complete (normally a KVM
+ *	irqfd, so the guest gets an interrupt), or -1 for none.
+ * @entries: number of request slots: a power of two, at most
+ *	KVM_VIOMMU_RING_MAX_ENTRIES.
+ * @id: output on create, input on removal: the doorbell.
+ * @ring_gpa: guest physical address of the ring header, 4 KiB aligned;
+ *	the whole ring must be writable guest memory.
+ *
+ * Requires a bound VM; the calling process must be the one that bound it.
+ * The ring's @prod and @cons start from their values in guest memory at
+ * creation (a doorbell may take over a ring).  A kick that arrived before
+ * the doorbell existed is not lost: the ring is looked at once at
+ * creation.  Errors: -EINVAL (bad fds, flags, sizes, alignment, ring not in
+ * writable guest memory, no VM bound), -EPERM, -ENOENT (no such doorbell
+ * to remove), -ENOSPC (too many doorbells), -ENOMEM.
+ */
+struct kvm_viommu_set_doorbell {
+	__u32 argsz;
+	__u32 flags;
+	__s32 kick_fd;
+	__s32 done_fd;
+	__u32 entries;
+	__u32 id;
+	__u64 ring_gpa;
+};
+
+#define KVM_VIOMMU_SET_DOORBELL		_IO(VFIO_TYPE, KVM_VIOMMU_BASE + 4)
+
+/**
+ * struct kvm_viommu_doorbell_info - KVM_VIOMMU_GET_DOORBELL argument
+ * @argsz: size of this structure as userspace knows it.
+ * @flags: must be zero.
+ * @id: the doorbell.
+ * @error: output: an &enum kvm_viommu_ring_error.
+ * @cons: output: requests completed (the kernel's consumer index).
+ * @__reserved: zero on output.
+ * @kicks: output: doorbell signals seen.
+ * @passes: output: worker passes over the ring.
+ * @requests: output: requests completed since creation.
+ */
+struct kvm_viommu_doorbell_info {
+	__u32 argsz;
+	__u32 flags;
+	__u32 id;
+	__u32 error;
+	__u32 cons;
+	__u32 __reserved;
+	__u64 kicks;
+	__u64 passes;
+	__u64 requests;
+};
+
+#define KVM_VIOMMU_GET_DOORBELL		_IO(VFIO_TYPE, KVM_VIOMMU_BASE + 5)
+
 #endif /* _UAPI_LINUX_KVM_VIOMMU_H */

@@ -78,6 +78,35 @@ int viommu_gm_read_entry(struct viommu_container *c, u64 gpa, u64 *raw)
 	return 0;
 }
 
+/**
+ * viommu_gm_access - copy bytes from or to guest memory
+ * @c: the container (VM bound, srcu held, current->mm the VMM's).
+ * @gpa: guest physical address.
+ * @buf: kernel buffer.
+ * @len: bytes; [@gpa, @gpa + @len) must not cross a 4 KiB page.
+ * @write: copy @buf to the guest, which needs a writable memslot.
+ *
+ * Writes are not reported to KVM's dirty log: a VMM migrating the guest
+ * must treat what the kernel writes (doorbell rings) as always dirty.
+ *
+ * Return: 0, or -EFAULT.
+ */
+int viommu_gm_access(struct viommu_container *c, u64 gpa, void *buf,
+		     unsigned int len, bool write)
+{
+	unsigned long hva;
+	bool ro;
+
+	if (offset_in_page(gpa) + len > PAGE_SIZE)
+		return -EFAULT;
+	if (viommu_gm_hva(c, gpa_to_gfn(gpa), write, &hva, &ro))
+		return -EFAULT;
+	hva += offset_in_page(gpa);
+	if (write)
+		return copy_to_user((void __user *)hva, buf, len) ? -EFAULT : 0;
+	return copy_from_user(buf, (const void __user *)hva, len) ? -EFAULT : 0;
+}
+
 static int viommu_gm_charge(struct viommu_container *c, long npages)
 {
 	int ret;

@@ -23,6 +23,9 @@
 #define VIOMMU_PAGE_SHIFT	12
 #define VIOMMU_UNPIN_BATCH	64
 
+/* Returned through the walker when the work budget is spent. */
+#define VIOMMU_STOP		1
+
 static_assert(PAGE_SIZE == SZ_4K, "kvm-viommu shadows at 4 KiB granularity");
 
 /**
@@ -32,6 +35,9 @@ static_assert(PAGE_SIZE == SZ_4K, "kvm-viommu shadows at 4 KiB granularity");
  * @out: the result counters handed back to userspace.
  * @gather: unmaps not yet synced from the IOTLB.
  * @no_more_pins: a MEMLOCK refusal happened; map nothing more.
+ * @limited: @budget applies.
+ * @budget: work units left (pages visited, mappings removed, spans).
+ * @next: when the budget ran out, the first IOVA not refreshed.
  * @nr_unpin: pages in @unpin.
  * @unpin: pages unmapped in @gather, to release once it is synced.
  * @dirty: per @unpin entry: it was mapped writable.
@@ -42,6 +48,9 @@ struct viommu_refresh_ctx {
 	struct kvm_viommu_refresh *out;
 	struct iommu_iotlb_gather gather;
 	bool no_more_pins;
+	bool limited;
+	u64 budget;
+	u64 next;
 	unsigned int nr_unpin;
 	struct page *unpin[VIOMMU_UNPIN_BATCH];
 	bool dirty[VIOMMU_UNPIN_BATCH];
@@ -107,18 +116,6 @@ static void viommu_unmap_page(struct viommu_refresh_ctx *r, u64 iova,
 		viommu_flush(r);
 }
 
-static void viommu_unmap_range(struct viommu_refresh_ctx *r, u64 iova,
-			       u64 last)
-{
-	unsigned long index;
-	void *entry;
-
-	xa_for_each_range(&r->t->shadow, index, entry,
-			  iova >> VIOMMU_PAGE_SHIFT, last >> VIOMMU_PAGE_SHIFT)
-		viommu_unmap_page(r, (u64)index << VIOMMU_PAGE_SHIFT,
-				  xa_to_value(entry));
-}
-
 static void viommu_refuse(struct viommu_refresh_ctx *r, u64 iova,
 			  u64 npages, u32 why)
 {
@@ -130,6 +127,56 @@ static void viommu_refuse(struct viommu_refresh_ctx *r, u64 iova,
 	r->c->refusals += npages;
 	if (why == KVM_VIOMMU_REFUSED_MEMLOCK)
 		r->no_more_pins = true;
+}
+
+/*
+ * Spend one unit of work at @iova; true when the budget is gone, and the
+ * refresh must stop before @iova.
+ */
+static bool viommu_spend(struct viommu_refresh_ctx *r, u64 iova)
+{
+	if (!r->limited)
+		return false;
+	if (!r->budget) {
+		r->next = iova;
+		return true;
+	}
+	r->budget--;
+	return false;
+}
+
+/* Unmap whatever the shadow has in [@iova, @last]: 0 or VIOMMU_STOP. */
+static int viommu_unmap_range(struct viommu_refresh_ctx *r, u64 iova,
+			      u64 last)
+{
+	unsigned long index;
+	void *entry;
+
+	xa_for_each_range(&r->t->shadow, index, entry,
+			  iova >> VIOMMU_PAGE_SHIFT, last >> VIOMMU_PAGE_SHIFT) {
+		if (viommu_spend(r, (u64)index << VIOMMU_PAGE_SHIFT))
+			return VIOMMU_STOP;
+		viommu_unmap_page(r, (u64)index << VIOMMU_PAGE_SHIFT,
+				  xa_to_value(entry));
+	}
+	return 0;
+}
+
+/*
+ * Unmap [@iova, @last] and count the pages the guest maps there as refused
+ * for @why; when the budget stops it midway, only the part done counts.
+ */
+static int viommu_refuse_range(struct viommu_refresh_ctx *r, u64 iova,
+			       u64 last, u32 why)
+{
+	int ret = viommu_unmap_range(r, iova, last);
+
+	if (ret)
+		last = r->next - 1;
+	if (last >= iova)
+		viommu_refuse(r, iova,
+			      ((last - iova) >> VIOMMU_PAGE_SHIFT) + 1, why);
+	return ret;
 }
 
 /* Map one guest frame at @iova; the IOVA is not mapped on entry. */
@@ -184,6 +231,8 @@ static int viommu_refresh_leaf(struct viommu_refresh_ctx *r,
 		void *entry;
 		u32 why;
 
+		if (viommu_spend(r, iova))
+			return VIOMMU_STOP;
 		entry = xa_load(&r->t->shadow, iova >> VIOMMU_PAGE_SHIFT);
 		if (entry && xa_to_value(entry) == want) {
 			r->out->unchanged++;
@@ -256,9 +305,10 @@ static int viommu_refresh_leaf_span(struct viommu_refresh_ctx *r,
 			if (ret)
 				return ret;
 		}
-		viommu_unmap_range(r, rs, rl);
-		viommu_refuse(r, rs, ((rl - rs) >> VIOMMU_PAGE_SHIFT) + 1,
-			      KVM_VIOMMU_REFUSED_RESERVED_IOVA);
+		ret = viommu_refuse_range(r, rs, rl,
+					  KVM_VIOMMU_REFUSED_RESERVED_IOVA);
+		if (ret)
+			return ret;
 		if (rl == part.last)
 			return 0;
 		part.gpa += rl + 1 - part.iova;
@@ -278,6 +328,8 @@ static int viommu_refresh_span(void *ctx, const struct viommu_span *span)
 	if (fatal_signal_pending(current))
 		return -EINTR;
 	cond_resched();
+	if (viommu_spend(r, span->iova))
+		return VIOMMU_STOP;
 
 	switch (span->kind) {
 	case VIOMMU_SPAN_LEAF:
@@ -285,14 +337,10 @@ static int viommu_refresh_span(void *ctx, const struct viommu_span *span)
 			return viommu_refresh_leaf_span(r, span);
 		fallthrough;	/* a leaf granting nothing maps nothing */
 	case VIOMMU_SPAN_HOLE:
-		viommu_unmap_range(r, span->iova, span->last);
-		return 0;
+		return viommu_unmap_range(r, span->iova, span->last);
 	default:
-		viommu_unmap_range(r, span->iova, span->last);
-		viommu_refuse(r, span->iova,
-			      ((span->last - span->iova) >> VIOMMU_PAGE_SHIFT) + 1,
-			      span->refusal);
-		return 0;
+		return viommu_refuse_range(r, span->iova, span->last,
+					   span->refusal);
 	}
 }
 
@@ -304,41 +352,41 @@ static int viommu_read_guest_entry(void *ctx, u64 gpa, u64 *raw)
 }
 
 /**
- * viommu_refresh - synchronise a table's shadow with the guest over a range
- * @c: the container (lock held).
- * @arg: the request; its output fields are filled in.
+ * viommu_refresh_table - synchronise part of a table's shadow with the guest
+ * @c: the container (lock held, VM bound, current->mm the VMM's).
+ * @t: the table.
+ * @iova: first IOVA (4 KiB aligned, inside the aperture).
+ * @last: last IOVA (inclusive, inside the aperture).
+ * @budget: work units (pages visited, mappings removed, spans) left, used
+ *	and updated; NULL for no limit.
+ * @out: counters, added to (not reset).
+ * @next: on -EAGAIN, the first IOVA not refreshed yet.
  *
- * Return: 0 (refusals are reported in @arg), -EINVAL, -ENOENT, -EPERM,
- * -ENOMEM or -EINTR (see the uAPI).
+ * Whatever happens, the IOTLB is synchronised before returning, so every
+ * page refreshed so far is in force.
+ *
+ * Return: 0 when [@iova, @last] is done, -EAGAIN when the budget ran out,
+ * -EINTR on a fatal signal, -ENOMEM.
  */
-int viommu_refresh(struct viommu_container *c, struct kvm_viommu_refresh *arg)
+int viommu_refresh_table(struct viommu_container *c, struct viommu_table *t,
+			 u64 iova, u64 last, u64 *budget,
+			 struct kvm_viommu_refresh *out, u64 *next)
 {
 	struct viommu_refresh_ctx *r;
-	struct viommu_table *t;
 	struct viommu_walk w;
-	u64 last;
 	int idx, ret;
 
 	lockdep_assert_held(&c->lock);
-
-	if (!c->kvm)
-		return -EINVAL;
-	if (current->mm != c->mm)
-		return -EPERM;
-	t = xa_load(&c->tables, arg->table_id);
-	if (!t)
-		return -ENOENT;
-	if (!arg->size || !IS_ALIGNED(arg->iova | arg->size, SZ_4K) ||
-	    check_add_overflow(arg->iova, arg->size - 1, &last) ||
-	    arg->iova < t->aperture_start || last > t->aperture_last)
-		return -EINVAL;
 
 	r = kzalloc(sizeof(*r), GFP_KERNEL_ACCOUNT);
 	if (!r)
 		return -ENOMEM;
 	r->c = c;
 	r->t = t;
-	r->out = arg;
+	r->out = out;
+	r->limited = budget;
+	r->budget = budget ? *budget : 0;
+	r->no_more_pins = out->fail_reason == KVM_VIOMMU_REFUSED_MEMLOCK;
 	iommu_iotlb_gather_init(&r->gather);
 
 	w = (struct viommu_walk) {
@@ -351,11 +399,73 @@ int viommu_refresh(struct viommu_container *c, struct kvm_viommu_refresh *arg)
 	};
 
 	idx = srcu_read_lock(&c->kvm->srcu);
-	ret = viommu_walk(&w, arg->iova, last);
+	ret = viommu_walk(&w, iova, last);
 	srcu_read_unlock(&c->kvm->srcu, idx);
 
 	viommu_flush(r);
+	if (budget)
+		*budget = r->budget;
+	if (ret == VIOMMU_STOP) {
+		*next = r->next;
+		ret = -EAGAIN;
+	}
 	kfree(r);
+	return ret;
+}
+
+/**
+ * viommu_refresh_check - validate a refresh request against its table
+ * @c: the container (lock held).
+ * @table_id: the table.
+ * @iova: first IOVA.
+ * @size: bytes.
+ * @last: set to the last IOVA.
+ *
+ * Return: the table, or ERR_PTR(-ENOENT) or ERR_PTR(-EINVAL).
+ */
+struct viommu_table *viommu_refresh_check(struct viommu_container *c,
+					  u32 table_id, u64 iova, u64 size,
+					  u64 *last)
+{
+	struct viommu_table *t;
+
+	lockdep_assert_held(&c->lock);
+
+	t = xa_load(&c->tables, table_id);
+	if (!t)
+		return ERR_PTR(-ENOENT);
+	if (!size || !IS_ALIGNED(iova | size, SZ_4K) ||
+	    check_add_overflow(iova, size - 1, last) ||
+	    iova < t->aperture_start || *last > t->aperture_last)
+		return ERR_PTR(-EINVAL);
+	return t;
+}
+
+/**
+ * viommu_refresh - KVM_VIOMMU_REFRESH
+ * @c: the container (lock held).
+ * @arg: the request; its output fields are filled in.
+ *
+ * Return: 0 (refusals are reported in @arg), -EINVAL, -ENOENT, -EPERM,
+ * -ENOMEM or -EINTR (see the uAPI).
+ */
+int viommu_refresh(struct viommu_container *c, struct kvm_viommu_refresh *arg)
+{
+	struct viommu_table *t;
+	u64 last, next;
+	int ret;
+
+	lockdep_assert_held(&c->lock);
+
+	if (!c->kvm)
+		return -EINVAL;
+	if (current->mm != c->mm)
+		return -EPERM;
+	t = viommu_refresh_check(c, arg->table_id, arg->iova, arg->size, &last);
+	if (IS_ERR(t))
+		return PTR_ERR(t);
+
+	ret = viommu_refresh_table(c, t, arg->iova, last, NULL, arg, &next);
 	if (!ret)
 		c->refreshes++;
 	return ret;

@@ -22,9 +22,12 @@
  *   - from our container ioctls (the VFIO core calls them with no lock);
  *   - from .attach_group/.detach_group/.release, which the VFIO core calls
  *     with its container group_lock (an rwsem) held for write.
+ *   - from doorbell workers (doorbell.c), which run with the VMM's mm.
  * Lock order, outermost first:
  *   VFIO container->group_lock -> viommu_container.lock -> kvm->srcu (read)
  *   -> mm mmap_lock (inside GUP and locked_vm accounting)
+ * Doorbell teardown waits for the worker (cancel_work_sync) and so must
+ * never run with viommu_container.lock held.
  * We never call back into the VFIO core with our lock held.
  *
  * Lifetime
@@ -119,6 +122,8 @@ struct viommu_table {
  * @task: group leader of the binding task (reference held), whose
  *	RLIMIT_MEMLOCK limits our pins.
  * @lock_cap: the binding task had CAP_IPC_LOCK: no RLIMIT_MEMLOCK check.
+ * @doorbells: doorbell id -> struct viommu_doorbell (doorbell.c, which
+ *	documents their worker, teardown order and serialisation).
  * @pins: guest frame -> xarray value (pfn, dirty, number of IOVA pages
  *	mapping it); see guest_mem.c.
  * @pinned_pages: guest frames pinned now (= pages charged to locked_vm).
@@ -134,6 +139,7 @@ struct viommu_container {
 	struct mm_struct *mm;
 	struct task_struct *task;
 	bool lock_cap;
+	struct xarray doorbells;
 	struct xarray pins;
 	u64 pinned_pages;
 	u64 mapped_pages;
@@ -156,15 +162,30 @@ void viommu_table_info(struct viommu_container *c,
 
 /* guest_mem.c: guest memory through the VM's memslots, pins */
 int viommu_gm_read_entry(struct viommu_container *c, u64 gpa, u64 *raw);
+int viommu_gm_access(struct viommu_container *c, u64 gpa, void *buf,
+		     unsigned int len, bool write);
 u32 viommu_pin_get(struct viommu_container *c, gfn_t gfn, bool write,
 		   struct page **page);
 struct page *viommu_pin_put(struct viommu_container *c, gfn_t gfn,
 			    bool *dirty);
 void viommu_gm_unpin(struct page **pages, const bool *dirty, unsigned int n);
 
+/* doorbell.c: guest requests processed by a kernel worker */
+int viommu_set_doorbell(struct viommu_container *c,
+			struct kvm_viommu_set_doorbell *arg);
+int viommu_get_doorbell(struct viommu_container *c,
+			struct kvm_viommu_doorbell_info *info);
+void viommu_doorbells_destroy(struct viommu_container *c);
+
 /* shadow.c: refresh and teardown of the shadow */
 int viommu_refresh(struct viommu_container *c,
 		   struct kvm_viommu_refresh *arg);
+struct viommu_table *viommu_refresh_check(struct viommu_container *c,
+					  u32 table_id, u64 iova, u64 size,
+					  u64 *last);
+int viommu_refresh_table(struct viommu_container *c, struct viommu_table *t,
+			 u64 iova, u64 last, u64 *budget,
+			 struct kvm_viommu_refresh *out, u64 *next);
 void viommu_shadow_clear(struct viommu_container *c, struct viommu_table *t);
 
 #endif /* _VIOMMU_H */

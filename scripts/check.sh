@@ -44,6 +44,7 @@ say "checkpatch --strict"
 # Every kernel's own checkpatch.  ALLOC_WITH_SIZEOF (7.x) asks for
 # kzalloc_obj(), which 6.12 does not have.
 mapfile -t srcs < <(cd "$TOP" && git ls-files '*.c' '*.h')
+[ "${#srcs[@]}" -gt 0 ] || die "no sources found by git ls-files in $TOP"
 for s in $KERNELS; do
 	# shellcheck disable=SC1090
 	. "$CACHE/kernels/$s/env"

@@ -188,7 +188,7 @@ TEST_F(db, refresh_through_ring)
 	struct kvm_viommu_doorbell_info dbi;
 	struct kvm_viommu_ring_req *q;
 	struct kvm_viommu_info info;
-	uint32_t id;
+	uint32_t id = 0;
 	int i;
 
 	for (i = 0; i < 4; i++)
@@ -293,7 +293,7 @@ TEST_F(db, flood_in_order)
 {
 	struct kvm_viommu_doorbell_info dbi;
 	bool ordered = true;
-	uint32_t id;
+	uint32_t id = 0;
 	int i;
 
 	for (i = 0; i < 64; i++)
@@ -323,7 +323,7 @@ TEST_F(db, big_request_split)
 	struct kvm_viommu_doorbell_info dbi;
 	struct kvm_viommu_ring_req *q;
 	bool ordered = true;
-	uint32_t id;
+	uint32_t id = 0;
 	int i;
 
 	/* 16384 pages: more than one pass's budget with the spans. */
@@ -347,7 +347,7 @@ TEST_F(db, hostile_index)
 	struct kvm_viommu_doorbell_info dbi;
 	struct timespec ts = { .tv_nsec = 1000 * 1000 };
 	long end = now_ms() + WAIT_MS;
-	uint32_t id;
+	uint32_t id = 0;
 
 	ASSERT_EQ(0, set_doorbell_raw(self->v.container, self->kick,
 				      self->done, 64, RING_GPA, &id));
@@ -430,7 +430,7 @@ TEST_F(db, deassign_stops)
 {
 	struct kvm_viommu_doorbell_info dbi;
 	bool ordered = true;
-	uint32_t id;
+	uint32_t id = 0;
 
 	gt_map(&self->gt, IOVA, GUEST_DATA, 1, true);
 	ASSERT_EQ(0, set_doorbell_raw(self->v.container, self->kick, -1, 64,

@@ -11,6 +11,7 @@
 #include <string.h>
 #include <sys/eventfd.h>
 #include <sys/ioctl.h>
+#include <sys/mman.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -371,6 +372,41 @@ TEST_F(db, hostile_index)
 	usleep(300 * 1000);
 	EXPECT_EQ(0, cons(&self->r));
 	EXPECT_EQ(KVM_VIOMMU_REQ_PENDING, self->r.req[0].status);
+}
+
+/* A ring whose memslot goes away disables the doorbell. */
+TEST_F(db, ring_memslot_deleted)
+{
+	struct kvm_userspace_memory_region slot = {
+		.slot = 4,
+		.guest_phys_addr = 0x30000000,
+		.memory_size = 0x10000,
+	};
+	struct kvm_viommu_doorbell_info dbi;
+	struct timespec ts = { .tv_nsec = 1000 * 1000 };
+	long end = now_ms() + WAIT_MS;
+	void *mem;
+	uint32_t id = 0;
+
+	mem = mmap(NULL, slot.memory_size, PROT_READ | PROT_WRITE,
+		   MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	ASSERT_NE(MAP_FAILED, mem);
+	slot.userspace_addr = (uintptr_t)mem;
+	ASSERT_EQ(0, ioctl(self->v.vm, KVM_SET_USER_MEMORY_REGION, &slot));
+	ASSERT_EQ(0, set_doorbell_raw(self->v.container, self->kick,
+				      self->done, 64, slot.guest_phys_addr,
+				      &id));
+	slot.memory_size = 0;
+	ASSERT_EQ(0, ioctl(self->v.vm, KVM_SET_USER_MEMORY_REGION, &slot));
+	kick(self->kick);
+	do {
+		ASSERT_EQ(0, get_doorbell_raw(self->v.container, id, &dbi));
+		if (dbi.error)
+			break;
+		nanosleep(&ts, NULL);
+	} while (now_ms() < end);
+	EXPECT_EQ(KVM_VIOMMU_RING_ERR_FAULT, dbi.error);
+	munmap(mem, 0x10000);
 }
 
 TEST_F(db, create_errors)

@@ -5,6 +5,7 @@
 #   make [KDIR=<kernel build tree>] [VFIO_PRIV=<dir>]   build kvm_viommu.ko
 #   make check     style gates, builds for Debian 6.12 and 7.2, VM selftests
 #   make demo      boot a VM and walk through guest table -> device DMA
+#   make fuzz      fuzz every guest table decoder, FUZZ_TIME s each (60)
 #   make clean
 #
 # VFIO_PRIV names a directory D holding D/drivers/vfio/vfio.h from the source
@@ -24,10 +25,16 @@ check:
 demo:
 	scripts/demo.sh
 
+FUZZ_TIME ?= 60
+fuzz:
+	scripts/vm/host-deps.sh
+	$(MAKE) -C tools/testing/viommu_fmt OUTPUT=$(CURDIR)/build/fuzz \
+		FUZZ_TIME=$(FUZZ_TIME) fuzz
+
 clean:
 	rm -rf build
 	find . -name '*.o' -o -name '*.ko' -o -name '*.mod' -o -name '*.mod.c' \
 		-o -name '.*.cmd' -o -name 'modules.order' -o -name 'Module.symvers' \
 		| grep -v '^./.git' | xargs rm -f
 
-.PHONY: all modules check demo clean
+.PHONY: all modules check demo fuzz clean

@@ -9,8 +9,9 @@
 #     on the uAPI and the module;
 #  3. build the module for each kernel with W=1 (and sparse where it works),
 #     failing on any warning;
-#  4. run the guest table decoders' userspace tests under ASan/UBSan, and
-#     build the selftests as static binaries;
+#  4. run the guest table decoders' userspace tests under ASan/UBSan, fuzz
+#     each decoder for a few seconds, and build the selftests as static
+#     binaries;
 #  5. boot each kernel in QEMU (TCG, q35, VT-d, edu), load the module, run the
 #     selftests there and collect their TAP;
 #  6. print every result and one closing line "N passed, N failed".
@@ -103,6 +104,15 @@ if [ "$fmtrc" = 0 ] && [ "$fmt_pass" -gt 0 ]; then
 else
 	tail -20 "$fmtlog"
 	gate_fail "fmt_test (rc=$fmtrc, see build/logs/fmt_test.log)"
+fi
+
+say "fuzzing the decoders briefly (libFuzzer, ASan, UBSan)"
+if make -s -C "$TOP/tools/testing/viommu_fmt" OUTPUT="$OUT" fuzz-smoke \
+	>"$OUT/logs/fuzz-smoke.log" 2>&1; then
+	gate_pass "fuzz-smoke: every format's fuzz target, no finding"
+else
+	tail -30 "$OUT/logs/fuzz-smoke.log"
+	gate_fail "fuzz-smoke (see build/logs/fuzz-smoke.log)"
 fi
 
 say "selftests"

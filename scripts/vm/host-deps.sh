@@ -17,7 +17,7 @@ BPO_SOURCES=/etc/apt/sources.list.d/kvm-viommu-bpo.sources
 PKGS=(
 	qemu-system-x86 busybox-static kmod dwarves sparse debootstrap
 	debian-archive-keyring xz-utils cpio zstd gzip gcc make libc6-dev perl
-	util-linux coreutils findutils
+	util-linux coreutils findutils clang libclang-rt-14-dev
 )
 
 die() { echo "host-deps: error: $*" >&2; exit 1; }

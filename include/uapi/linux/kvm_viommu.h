@@ -45,16 +45,49 @@
  *	(bit 1) grants write and must be set at every level for a writable
  *	leaf; PS (bit 7) makes a level-2 or level-3 entry a 2 MiB or 1 GiB
  *	leaf.
- * @KVM_VIOMMU_FMT_VTD_SS: Intel VT-d second-stage tables (reserved number:
- *	supported once KVM_VIOMMU_GET_INFO lists it).
- * @KVM_VIOMMU_FMT_AMD_V1: AMD-Vi v1 I/O page tables (reserved number).
- * @KVM_VIOMMU_FMT_ARM_LPAE_S1: Arm LPAE stage-1, 4 KiB granule (reserved
- *	number).
- * @KVM_VIOMMU_FMT_ARM_LPAE_S2: Arm LPAE stage-2, 4 KiB granule (reserved
- *	number).
- * @KVM_VIOMMU_FMT_S390_ZPCI: s390 zPCI DMA translation tables (reserved
- *	number).
- * @KVM_VIOMMU_FMT_SPAPR_TCE: sPAPR TCE tables (reserved number).
+ * @KVM_VIOMMU_FMT_VTD_SS: Intel VT-d second-stage tables.  3, 4 (the
+ *	default) or 5 levels for a 39-, 48- or 57-bit IOVA, with no
+ *	canonical hole.  R (bit 0) grants read and W (bit 1) write; an entry
+ *	with neither is not present, and a table entry's R and W restrict
+ *	everything below it.  PS (bit 7) makes a level-2 or level-3 entry a
+ *	2 MiB or 1 GiB leaf.  Address bits from the IOVA width up to bit 51
+ *	are refused as reserved.
+ * @KVM_VIOMMU_FMT_AMD_V1: AMD-Vi v1 I/O page tables (host translation).
+ *	Paging mode 1 to 6 as the number of levels (default 4) for a 21-,
+ *	30-, 39-, 48-, 57- or 64-bit IOVA.  PR (bit 0) makes an entry valid;
+ *	NextLevel (bits 11:9) 1 to 6 points to a lower-level table, possibly
+ *	skipping levels (the skipped IOVA bits must be zero), 0 makes a leaf
+ *	of the level's size and 7 a larger power-of-two leaf encoded in the
+ *	address bits.  IR (bit 61) and IW (bit 62) grant read and write; in a
+ *	table entry they restrict everything below it.
+ * @KVM_VIOMMU_FMT_ARM_LPAE_S1: Arm VMSAv8-64 stage-1 tables, 4 KiB granule,
+ *	as an SMMUv3 walks them (little-endian).  4 levels (48-bit IOVA) or
+ *	3 levels (39-bit IOVA).  Bits[1:0] = 0b11 is a table descriptor, or
+ *	a 4 KiB page at level 1; 0b01 a 2 MiB (level 2) or 1 GiB (level 3)
+ *	block.  Every leaf is readable; AP[2] (bit 7) makes it read-only, as
+ *	does APTable[1] (bit 62) in any table descriptor above it.  A leaf
+ *	with AF (bit 10) clear is not mapped.
+ * @KVM_VIOMMU_FMT_ARM_LPAE_S2: Arm VMSAv8-64 stage-2 tables, 4 KiB granule:
+ *	levels, descriptors and AF as @KVM_VIOMMU_FMT_ARM_LPAE_S1, but S2AP
+ *	(bits 7:6) grants write (bit 7) and read (bit 6), S2AP = 0 maps
+ *	nothing, and table descriptors carry no permissions.
+ * @KVM_VIOMMU_FMT_S390_ZPCI: s390 zPCI DMA translation tables (big-endian):
+ *	3 levels, 42-bit IOVA, a 16 KiB aligned region-third table of 2048
+ *	entries, segment tables of 2048 and page tables of 256 entries, 4 KiB
+ *	pages only.  Bit 0x20 (0x400 in a page entry) invalidates an entry;
+ *	the protection bit 0x200 at any level makes the pages below it
+ *	read-only.
+ * @KVM_VIOMMU_FMT_SPAPR_TCE: sPAPR TCE tables (big-endian TCEs) over a DMA
+ *	window: the table translates IOVAs from aperture_start up, entry 0
+ *	mapping aperture_start.  page_shift 12 (default) to 34 is the IOMMU
+ *	page size (aperture_start aligned to it).  1 level (the default) is
+ *	a flat table of one TCE per IOMMU page; 2 to 5 levels add indirect
+ *	levels of 512-entry (4 KiB) tables, the top level holding as many
+ *	entries as the window needs (at most 2^59 bytes of window, and none
+ *	when the lower levels alone index 2^59 bytes or more).  R (bit 0)
+ *	grants read, W (bit 1) write; an entry with neither is not valid.
+ *	The address is bits page_shift..51 of a TCE (12..51 of an indirect
+ *	entry); lower bits 2 and up, and bits 52..63, must be zero.
  * @KVM_VIOMMU_FMT_COUNT: number of format numbers defined (not a format).
  *
  * KVM_VIOMMU_GET_INFO.formats tells which of these a kernel supports.
@@ -152,8 +185,8 @@ struct kvm_viommu_bind_vm {
  *	is 4 KiB aligned).  Must fit both the format's address width and the
  *	host IOMMU's geometry (see KVM_VIOMMU_GET_INFO).
  * @page_shift: log2 of the guest's IOMMU page size for formats where the
- *	guest chooses it; 0 selects the format's default (12 for all formats
- *	so far, which allow nothing else).
+ *	guest chooses it (sPAPR TCE: 12..34); 0 selects the format's default
+ *	(12).  Other formats accept only 0 or 12.
  * @__reserved: must be zero.
  *
  * Requires a bound VM.  Moving a group from one table to another leaves no

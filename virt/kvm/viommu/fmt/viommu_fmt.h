@@ -190,5 +190,11 @@ const struct viommu_fmt *viommu_fmt_get(u32 format);
 u64 viommu_fmt_supported(void);
 
 extern const struct viommu_fmt viommu_fmt_x86_64;
+extern const struct viommu_fmt viommu_fmt_arm_lpae_s1;
+extern const struct viommu_fmt viommu_fmt_arm_lpae_s2;
+extern const struct viommu_fmt viommu_fmt_s390_zpci;
+extern const struct viommu_fmt viommu_fmt_vtd_ss;
+extern const struct viommu_fmt viommu_fmt_amd_v1;
+extern const struct viommu_fmt viommu_fmt_spapr_tce;
 
 #endif /* _VIOMMU_FMT_H */

@@ -13,6 +13,12 @@
 
 static const struct viommu_fmt *const viommu_formats[KVM_VIOMMU_FMT_COUNT] = {
 	[KVM_VIOMMU_FMT_X86_64] = &viommu_fmt_x86_64,
+	[KVM_VIOMMU_FMT_ARM_LPAE_S1] = &viommu_fmt_arm_lpae_s1,
+	[KVM_VIOMMU_FMT_ARM_LPAE_S2] = &viommu_fmt_arm_lpae_s2,
+	[KVM_VIOMMU_FMT_S390_ZPCI] = &viommu_fmt_s390_zpci,
+	[KVM_VIOMMU_FMT_VTD_SS] = &viommu_fmt_vtd_ss,
+	[KVM_VIOMMU_FMT_AMD_V1] = &viommu_fmt_amd_v1,
+	[KVM_VIOMMU_FMT_SPAPR_TCE] = &viommu_fmt_spapr_tce,
 };
 
 const struct viommu_fmt *viommu_fmt_get(u32 format)
@@ -92,9 +98,16 @@ static int walk_level(const struct viommu_walk *w, u64 table,
 	const struct viommu_fmt *fmt = w->fmt;
 	unsigned int shift = fmt->level_shift(&w->cfg, level);
 	unsigned int bits = fmt->level_bits(&w->cfg, level);
-	u64 table_last = base + ((BIT_ULL(bits) << shift) - 1);
+	u64 table_last;
 	u64 idx, first_idx, last_idx;
 	int ret;
+
+	/* What this table covers, saturating for the top table of 64 bits. */
+	if (shift + bits >= 64 ||
+	    base > ~0ULL - ((BIT_ULL(shift + bits)) - 1))
+		table_last = ~0ULL;
+	else
+		table_last = base + (BIT_ULL(shift + bits) - 1);
 
 	/* IOVAs beyond this table (a skipped level with nonzero index bits). */
 	if (start > table_last)

@@ -7,17 +7,26 @@
  * to that guest, and the "guest" writes its IO page table straight into that
  * memory.  Every step prints what happens and what can be observed; anything
  * unexpected ends the demo with exit status 1.
+ *
+ * Part 1: this program does the guest's work for it: it writes the table,
+ * calls KVM_VIOMMU_REFRESH and starts edu's DMA.  Part 2: a tiny real-mode
+ * guest on a real vCPU (viommu_guest.c) writes its own table entry, asks
+ * for the refresh through the in-kernel doorbell and programs edu itself,
+ * and the VMM sees no exit but the final HLT.
  */
 #include <errno.h>
 #include <stdarg.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/eventfd.h>
 #include <sys/ioctl.h>
 #include <sys/utsname.h>
 #include <time.h>
 #include <unistd.h>
 
+#include "viommu_guest.h"
 #include "viommu_util.h"
 
 #define IOVA_RW		0x200000ULL		/* the guest maps it read-write */
@@ -29,8 +38,35 @@
 #define LEN		64			/* bytes per DMA transfer */
 #define ADDR_MASK	0x000ffffffffff000ULL	/* address bits of an entry */
 
+/* Part 2: the guest's own view (real mode: 64 KiB windows via DS and FS). */
+#define CODE_GPA	0x1000ULL		/* the guest's code */
+#define DS_BASE		GUEST_TABLES		/* DS: IO page tables and ring */
+#define RING_OFF	0x8000			/* the ring, at DS:0x8000 */
+#define RING_GPA	(DS_BASE + RING_OFF)
+#define RING_ENTRIES	16
+#define REQ_OFF		(RING_OFF + sizeof(struct kvm_viommu_ring_hdr))
+#define DOORBELL_PORT	0x6000			/* KVM ioeventfd: the doorbell */
+#define BAR0_SLOT	2			/* memslot of edu's BAR0 */
+#define BAR0_GPA	0xe0000000ULL		/* FS: edu's registers */
+#define GPA_DST		(GPA_RW + 0x800)	/* where edu writes back */
+#define IOVA_DST	(IOVA_RW + 0x800)
+#define GUEST_TIMEOUT	120			/* s, for the whole guest run */
+
+/* edu's DMA registers (QEMU docs/specs/edu.rst) and commands. */
+#define EDU_DMA_SRC	0x80
+#define EDU_DMA_DST	0x88
+#define EDU_DMA_LEN	0x90
+#define EDU_DMA_CMD	0x98
+#define EDU_CMD_TO_DEV	1			/* start, RAM -> edu */
+#define EDU_CMD_TO_RAM	3			/* start, edu -> RAM */
+
+#ifndef ARRAY_SIZE
+#define ARRAY_SIZE(a)	(sizeof(a) / sizeof((a)[0]))
+#endif
+
 static const char hello[LEN] = "Hello from guest memory, via kvm-viommu!";
 static const char intruder[LEN] = "This must never reach guest memory.";
+static const char alone[LEN] = "The guest mapped this and had edu copy it, no VMM exit.";
 
 /**
  * struct demo - everything the demo holds
@@ -40,6 +76,11 @@ static const char intruder[LEN] = "This must never reach guest memory.";
  * @table_id: from KVM_VIOMMU_SET_TABLE.
  * @snapshot: a copy of guest memory, to prove a DMA changed nothing.
  * @pins_at_start: pages pinned system-wide before the demo started.
+ * @kick: part 2: the eventfd KVM signals when the guest writes the doorbell.
+ * @db_id: part 2: the doorbell, from KVM_VIOMMU_SET_DOORBELL.
+ * @bar0_slot: part 2: edu's BAR0 is in memslot BAR0_SLOT.
+ * @gc: part 2: the guest's code.
+ * @exits: part 2: the exits the guest's run brought to this VMM.
  */
 struct demo {
 	struct vmm v;
@@ -48,9 +89,21 @@ struct demo {
 	uint32_t table_id;
 	uint8_t *snapshot;
 	long pins_at_start;
+	int kick;
+	uint32_t db_id;
+	bool bar0_slot;
+	struct guest_code gc;
+	struct guest_exits exits;
 };
 
 static int step_nr;
+
+/* The title of a part of the demo. */
+static void part(const char *title)
+{
+	printf("\n--- %s ---\n", title);
+	fflush(stdout);
+}
 
 /* A numbered step: one sentence of what happens and what it shows. */
 static void step(const char *fmt, ...)
@@ -424,6 +477,434 @@ static int teardown(struct demo *d)
 	return 0;
 }
 
+/*
+ * Part 2: the guest does it alone.  A tiny real-mode guest on a real vCPU
+ * (viommu_guest.c) maps its buffer, asks for the refresh through the
+ * doorbell and drives edu, while this VMM only counts the exits.
+ */
+
+static const char * const req_status[] = {
+	[KVM_VIOMMU_REQ_PENDING] = "PENDING",
+	[KVM_VIOMMU_REQ_DONE] = "DONE",
+	[KVM_VIOMMU_REQ_REFUSED] = "REFUSED",
+	[KVM_VIOMMU_REQ_INVALID] = "INVALID",
+	[KVM_VIOMMU_REQ_NO_TABLE] = "NO_TABLE",
+	[KVM_VIOMMU_REQ_ERROR] = "ERROR",
+};
+
+static const char *status_name(uint32_t status)
+{
+	if (status < ARRAY_SIZE(req_status))
+		return req_status[status];
+	return "unknown";
+}
+
+static struct kvm_viommu_ring_hdr *ring_hdr(struct demo *d)
+{
+	return (struct kvm_viommu_ring_hdr *)gmem(d, RING_GPA);
+}
+
+/* Slot 0 of the ring, the one the guest uses. */
+static struct kvm_viommu_ring_req *ring_req(struct demo *d)
+{
+	return (struct kvm_viommu_ring_req *)gmem(d, DS_BASE + REQ_OFF);
+}
+
+static int doorbell_info(struct demo *d, struct kvm_viommu_doorbell_info *info)
+{
+	memset(info, 0, sizeof(*info));
+	info->argsz = sizeof(*info);
+	info->id = d->db_id;
+	if (ioctl(d->v.container, KVM_VIOMMU_GET_DOORBELL, info))
+		return unexpected("KVM_VIOMMU_GET_DOORBELL failed: %s",
+				  strerror(errno));
+	return 0;
+}
+
+/* A new VMM as in part 1, and a table whose leaf the guest will write. */
+static int alone_vmm(struct demo *d)
+{
+	struct kvm_viommu_info info;
+	uint64_t pt_gpa;
+	int ret;
+
+	vmm_init(&d->v);
+	ret = vmm_open_vfio(&d->v);
+	if (ret)
+		return unexpected("VFIO setup of the edu group failed: %s",
+				  strerror(-ret));
+	ret = vmm_create_vm(&d->v);
+	if (ret)
+		return unexpected("creating the KVM VM failed: %s",
+				  strerror(-ret));
+	ret = viommu_bind_raw(d->v.container, d->v.vm);
+	if (ret)
+		return unexpected("KVM_VIOMMU_BIND_VM failed: %s",
+				  strerror(-ret));
+	gt_init(&d->gt, d->v.mem, 4);
+	/* Builds the PML4, PDPT and PD above the PT entry of IOVA_RW. */
+	pt_gpa = ((uint8_t *)gt_entry(&d->gt, IOVA_RW, 1) - d->v.mem) &
+		 ~(SZ_4K - 1);
+	ret = viommu_set_table_raw(d->v.container, d->v.group_id,
+				   KVM_VIOMMU_FMT_X86_64, d->gt.levels,
+				   d->gt.root, 0, APERTURE_LAST, &d->table_id);
+	if (ret)
+		return unexpected("KVM_VIOMMU_SET_TABLE failed: %s",
+				  strerror(-ret));
+	ret = viommu_info_raw(d->v.container, &info);
+	if (ret)
+		return unexpected("KVM_VIOMMU_GET_INFO failed: %s",
+				  strerror(-ret));
+	step("A new VMM, set up as in part 1: the edu group in a VFIO_KVM_IOMMU container,");
+	more("a new VM over 64 MiB of this process's memory, KVM_VIOMMU_BIND_VM, and");
+	more("KVM_VIOMMU_SET_TABLE of an x86-64 table at GPA %#llx: table id %u.",
+	     (unsigned long long)d->gt.root, d->table_id);
+	more("Its PML4, PDPT and PD lead to a PT at GPA %#llx whose entries are all 0:",
+	     (unsigned long long)pt_gpa);
+	more("GET_INFO says mapped_pages %llu.  The guest will write its entry itself.",
+	     info.mapped_pages);
+	if (info.mapped_pages || info.pinned_pages)
+		return unexpected("expected nothing mapped or pinned");
+	return 0;
+}
+
+static int alone_doorbell(struct demo *d)
+{
+	struct kvm_ioeventfd ioev = {
+		.addr = DOORBELL_PORT,
+		.len = 1,
+		.flags = KVM_IOEVENTFD_FLAG_PIO,
+	};
+	struct kvm_viommu_set_doorbell db = {
+		.argsz = sizeof(db),
+		.done_fd = -1,
+		.entries = RING_ENTRIES,
+		.ring_gpa = RING_GPA,
+	};
+	struct kvm_viommu_doorbell_info info;
+	int i;
+
+	d->kick = eventfd(0, EFD_CLOEXEC);
+	if (d->kick < 0)
+		return unexpected("eventfd failed: %s", strerror(errno));
+	ioev.fd = d->kick;
+	if (ioctl(d->v.vm, KVM_IOEVENTFD, &ioev))
+		return unexpected("KVM_IOEVENTFD failed: %s", strerror(errno));
+	step("KVM_IOEVENTFD on I/O port %#x: when the guest writes a byte there, KVM",
+	     DOORBELL_PORT);
+	more("signals an eventfd, inside the kernel, instead of exiting to this VMM.");
+
+	memset(gmem(d, RING_GPA), 0, sizeof(struct kvm_viommu_ring_hdr) +
+	       RING_ENTRIES * sizeof(struct kvm_viommu_ring_req));
+	db.kick_fd = d->kick;
+	if (ioctl(d->v.container, KVM_VIOMMU_SET_DOORBELL, &db))
+		return unexpected("KVM_VIOMMU_SET_DOORBELL failed: %s",
+				  strerror(errno));
+	d->db_id = db.id;
+	step("KVM_VIOMMU_SET_DOORBELL(kick_fd: that eventfd, ring: GPA %#llx, %u slots)",
+	     RING_GPA, RING_ENTRIES);
+	more("made doorbell %u.  The ring is guest memory (little-endian):", d->db_id);
+	more("  a %zu-byte header: +%zu prod  (written by the guest: requests posted)",
+	     sizeof(struct kvm_viommu_ring_hdr),
+	     offsetof(struct kvm_viommu_ring_hdr, prod));
+	more("                    +%zu cons  (by the kernel: requests completed)",
+	     offsetof(struct kvm_viommu_ring_hdr, cons));
+	more("                    +%zu error (by the kernel: 0 while the ring works)",
+	     offsetof(struct kvm_viommu_ring_hdr, error));
+	more("  then %u slots of %zu bytes.  In a slot the guest writes", RING_ENTRIES,
+	     sizeof(struct kvm_viommu_ring_req));
+	more("    +%zu table_id  +%zu op  +%zu flags  +%zu iova  +%zu size",
+	     offsetof(struct kvm_viommu_ring_req, table_id),
+	     offsetof(struct kvm_viommu_ring_req, op),
+	     offsetof(struct kvm_viommu_ring_req, flags),
+	     offsetof(struct kvm_viommu_ring_req, iova),
+	     offsetof(struct kvm_viommu_ring_req, size));
+	more("  and the kernel answers in");
+	more("    +%zu status  +%zu reason  +%zu fail_iova",
+	     offsetof(struct kvm_viommu_ring_req, status),
+	     offsetof(struct kvm_viommu_ring_req, reason),
+	     offsetof(struct kvm_viommu_ring_req, fail_iova));
+	more("    +%zu mapped  +%zu unmapped  +%zu refused",
+	     offsetof(struct kvm_viommu_ring_req, mapped),
+	     offsetof(struct kvm_viommu_ring_req, unmapped),
+	     offsetof(struct kvm_viommu_ring_req, refused));
+
+	/* At creation the kernel looks at the ring once, from its worker. */
+	for (i = 0; i < 500; i++) {
+		if (doorbell_info(d, &info))
+			return -1;
+		if (info.passes)
+			break;
+		usleep(10 * 1000);
+	}
+	more("KVM_VIOMMU_GET_DOORBELL: kicks %llu, passes %llu, requests %llu: at creation",
+	     info.kicks, info.passes, info.requests);
+	more("the kernel looked at the ring once and found it empty.");
+	if (info.error || info.cons || info.kicks || info.passes != 1 ||
+	    info.requests)
+		return unexpected("expected kicks 0, passes 1, requests 0, cons 0, error 0");
+	return 0;
+}
+
+static int alone_edu(struct demo *d)
+{
+	struct kvm_userspace_memory_region bar = {
+		.slot = BAR0_SLOT,
+		.guest_phys_addr = BAR0_GPA,
+		.memory_size = SZ_4K,
+	};
+	int ret;
+
+	ret = edu_open(&d->v, &d->e);
+	if (ret)
+		return unexpected("edu device setup failed: %s", strerror(-ret));
+	bar.userspace_addr = (uintptr_t)d->e.bar0;
+	if (ioctl(d->v.vm, KVM_SET_USER_MEMORY_REGION, &bar))
+		return unexpected("KVM_SET_USER_MEMORY_REGION of BAR0 failed: %s",
+				  strerror(errno));
+	d->bar0_slot = true;
+	memcpy(gmem(d, GPA_RW), alone, LEN);
+	memset(gmem(d, GPA_DST), 0, LEN);
+	step("Opened the edu device again and made its BAR0 registers memslot %d of the",
+	     BAR0_SLOT);
+	more("VM, at GPA %#llx: the guest's accesses there reach the device directly.",
+	     BAR0_GPA);
+	more("Guest memory holds, at GPA %#llx, the message", GPA_RW);
+	more("\"%s\"", alone);
+	more("and GPA %#llx is zeroed.", GPA_DST);
+	return 0;
+}
+
+/* One edu DMA, programmed through FS (BAR0); then wait until it is done. */
+static void emit_edu_dma(struct guest_code *gc, uint32_t src, uint32_t dst,
+			 uint32_t cmd)
+{
+	gc_mov32(gc, SEG_FS, EDU_DMA_SRC, src);
+	gc_mov32(gc, SEG_FS, EDU_DMA_DST, dst);
+	gc_mov32(gc, SEG_FS, EDU_DMA_LEN, LEN);
+	gc_mov32(gc, SEG_FS, EDU_DMA_CMD, cmd);
+	gc_wait_clear32(gc, SEG_FS, EDU_DMA_CMD, 1);
+}
+
+/* Write the guest's code, saying what each part of it does. */
+static int alone_program(struct demo *d)
+{
+	struct guest_code *gc = &d->gc;
+	uint64_t *pte = gt_entry(&d->gt, IOVA_RW, 1);
+	uint64_t pte_gpa = (uint8_t *)pte - d->v.mem;
+	uint64_t leaf = GPA_RW | PTE_P | PTE_RW;
+
+	if (*pte)
+		return unexpected("the PT entry of IOVA %#llx is not 0", IOVA_RW);
+	step("The guest's program, which this VMM copies to GPA %#llx and starts:",
+	     CODE_GPA);
+	gc_mov64(gc, SEG_DS, pte_gpa - DS_BASE, leaf);
+	more("  - write %#llx into its PT entry at GPA %#llx: IOVA %#llx",
+	     (unsigned long long)leaf, (unsigned long long)pte_gpa, IOVA_RW);
+	more("    -> GPA %#llx, present and writable;", GPA_RW);
+
+	gc_mov32(gc, SEG_DS, REQ_OFF + offsetof(struct kvm_viommu_ring_req,
+						table_id), d->table_id);
+	/* op and, in the upper half, flags = 0 */
+	gc_mov32(gc, SEG_DS, REQ_OFF + offsetof(struct kvm_viommu_ring_req, op),
+		 KVM_VIOMMU_REQ_REFRESH);
+	gc_mov64(gc, SEG_DS, REQ_OFF + offsetof(struct kvm_viommu_ring_req, iova),
+		 IOVA_RW);
+	gc_mov64(gc, SEG_DS, REQ_OFF + offsetof(struct kvm_viommu_ring_req, size),
+		 SZ_4K);
+	gc_mov32(gc, SEG_DS, REQ_OFF + offsetof(struct kvm_viommu_ring_req,
+						status), KVM_VIOMMU_REQ_PENDING);
+	more("  - fill ring slot 0: table %u, op REFRESH, IOVA %#llx, size 4 KiB,",
+	     d->table_id, IOVA_RW);
+	more("    status 0 (PENDING);");
+
+	gc_mov32(gc, SEG_DS, RING_OFF + offsetof(struct kvm_viommu_ring_hdr, prod),
+		 1);
+	more("  - set the ring's prod to 1: one request posted;");
+	gc_out8(gc, DOORBELL_PORT);
+	more("  - write a byte to port %#x: ring the doorbell;", DOORBELL_PORT);
+	gc_wait_nonzero32(gc, SEG_DS, REQ_OFF +
+			  offsetof(struct kvm_viommu_ring_req, status));
+	more("  - wait until slot 0's status is no longer 0: the kernel has answered;");
+
+	emit_edu_dma(gc, IOVA_RW, EDU_BUF, EDU_CMD_TO_DEV);
+	more("  - program edu through BAR0 to DMA %d bytes from IOVA %#llx into its",
+	     LEN, IOVA_RW);
+	more("    buffer, and wait until edu clears its busy bit;");
+	emit_edu_dma(gc, EDU_BUF, IOVA_DST, EDU_CMD_TO_RAM);
+	more("  - program edu to DMA its buffer to IOVA %#llx, and wait likewise;",
+	     IOVA_DST);
+	gc_hlt(gc);
+	more("  - hlt.");
+	more("(%zu bytes of 16-bit real-mode code; its DS segment starts at GPA %#llx,",
+	     gc->len, DS_BASE);
+	more("where the tables and ring are, and FS at GPA %#llx, edu's BAR0.)",
+	     BAR0_GPA);
+	return 0;
+}
+
+static int alone_run(struct demo *d)
+{
+	struct timespec t0, t1;
+	int ret;
+
+	step("KVM_RUN: a vCPU of the VM runs the guest's program until it halts.");
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	ret = guest_run(d->v.kvm, d->v.vm, d->v.mem, CODE_GPA, &d->gc,
+			DS_BASE, BAR0_GPA, GUEST_TIMEOUT, &d->exits);
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	if (ret) {
+		more("Ring slot 0 has status %u, the ring header cons %u, error %u.",
+		     ring_req(d)->status, ring_hdr(d)->cons, ring_hdr(d)->error);
+		return unexpected("the guest did not halt: %s (last exit reason %u)",
+				  strerror(-ret), d->exits.last_reason);
+	}
+	more("The guest halted after %.1f s.", (t1.tv_sec - t0.tv_sec) +
+	     (t1.tv_nsec - t0.tv_nsec) / 1e9);
+	return 0;
+}
+
+static int alone_status(struct demo *d)
+{
+	const struct kvm_viommu_ring_hdr *hdr = ring_hdr(d);
+	const struct kvm_viommu_ring_req *req = ring_req(d);
+	uint64_t pte = *gt_entry(&d->gt, IOVA_RW, 1);
+
+	step("What the guest got back from the kernel in ring slot 0: status %u (%s),",
+	     req->status, status_name(req->status));
+	more("mapped %llu, unmapped %llu, refused %llu (4 KiB pages); in the ring header,",
+	     (unsigned long long)req->mapped,
+	     (unsigned long long)req->unmapped,
+	     (unsigned long long)req->refused);
+	more("prod %u, cons %u, error %u.  The kernel read the request, walked the guest",
+	     hdr->prod, hdr->cons, hdr->error);
+	more("table, whose PT entry the guest set to %#llx, and mapped the page;",
+	     (unsigned long long)pte);
+	more("only then did it write the status, so the guest could go on to DMA.");
+	if (req->status != KVM_VIOMMU_REQ_DONE || req->mapped != 1 ||
+	    req->unmapped || req->refused || req->reason)
+		return unexpected("expected status DONE, mapped 1 and nothing else");
+	if (hdr->prod != 1 || hdr->cons != 1 || hdr->error)
+		return unexpected("expected prod 1, cons 1, error 0");
+	if (pte != (GPA_RW | PTE_P | PTE_RW))
+		return unexpected("expected the PT entry %#llx",
+				  GPA_RW | PTE_P | PTE_RW);
+	return 0;
+}
+
+static int alone_exits(struct demo *d)
+{
+	const struct guest_exits *ex = &d->exits;
+
+	step("Exits to this VMM while the guest ran: port I/O %u, MMIO %u, other %u,",
+	     ex->io, ex->mmio, ex->other);
+	more("and HLT %u.", ex->hlt);
+	if (ex->io || ex->mmio || ex->other || ex->hlt != 1)
+		return unexpected("expected no exit but one HLT");
+	putchar('\n');
+	more("  ****************************************************************");
+	more("  *  0 exits besides the final HLT: the guest did it all alone   *");
+	more("  ****************************************************************");
+	putchar('\n');
+	more("The doorbell write became an eventfd signal inside KVM (the ioeventfd),");
+	more("kvm_viommu's kernel worker did the refresh, and edu's registers are a");
+	more("memslot.  Without the doorbell, every invalidation by the guest would be");
+	more("an exit to the VMM, a KVM_VIOMMU_REFRESH ioctl and a return to the guest.");
+	return 0;
+}
+
+static int alone_bytes(struct demo *d)
+{
+	step("The bytes edu wrote into guest memory at GPA %#llx (IOVA %#llx):",
+	     GPA_DST, IOVA_DST);
+	hexdump(d, GPA_DST, LEN);
+	if (memcmp(gmem(d, GPA_DST), alone, LEN))
+		return unexpected("GPA %#llx does not hold the message", GPA_DST);
+	if (memcmp(gmem(d, GPA_RW), alone, LEN))
+		return unexpected("GPA %#llx does not hold the message any more",
+				  GPA_RW);
+	more("That is the message, copied guest memory -> IOVA %#llx -> device", IOVA_RW);
+	more("-> IOVA %#llx -> guest memory, through the mapping the guest made.",
+	     IOVA_DST);
+	return 0;
+}
+
+static int alone_counters(struct demo *d)
+{
+	struct kvm_viommu_doorbell_info info;
+	struct kvm_viommu_info vi;
+	int ret;
+
+	if (doorbell_info(d, &info))
+		return -1;
+	step("KVM_VIOMMU_GET_DOORBELL: kicks %llu, passes %llu, requests %llu, cons %u,",
+	     info.kicks, info.passes, info.requests, info.cons);
+	more("error %u: one doorbell write, one pass of the kernel's worker for it (after",
+	     info.error);
+	more("the one at creation), one request completed.");
+	if (info.kicks != 1 || info.passes != 2 || info.requests != 1 ||
+	    info.cons != 1 || info.error)
+		return unexpected("expected kicks 1, passes 2, requests 1, cons 1, error 0");
+
+	if (show_info(d, 1))
+		return -1;
+	ret = viommu_info_raw(d->v.container, &vi);
+	if (ret)
+		return unexpected("KVM_VIOMMU_GET_INFO failed: %s",
+				  strerror(-ret));
+	more("refreshes %llu: in this part the VMM never called KVM_VIOMMU_REFRESH;",
+	     vi.refreshes);
+	more("the guest's request was the refresh.");
+	if (vi.refreshes != 1)
+		return unexpected("expected refreshes 1");
+	return 0;
+}
+
+static int alone_teardown(struct demo *d)
+{
+	struct kvm_userspace_memory_region bar = {
+		.slot = BAR0_SLOT,
+		.guest_phys_addr = BAR0_GPA,
+		.userspace_addr = (uintptr_t)d->e.bar0,
+	};
+	long lck, pins;
+
+	if (ioctl(d->v.vm, KVM_SET_USER_MEMORY_REGION, &bar))
+		return unexpected("removing the BAR0 memslot failed: %s",
+				  strerror(errno));
+	d->bar0_slot = false;
+	edu_close(&d->e);
+	vmm_close(&d->v);
+	close(d->kick);
+	d->kick = -1;
+	lck = vm_locked_kb();
+	pins = pins_held();
+	step("Removed the BAR0 memslot, closed the device, container (and with it the");
+	more("doorbell), group, VM and eventfd: VmLck is %ld kB, pages pinned", lck);
+	more("system-wide are back to %ld.", pins);
+	if (lck != 0)
+		return unexpected("expected VmLck 0 kB");
+	if (pins != d->pins_at_start)
+		return unexpected("expected %ld pinned pages", d->pins_at_start);
+	return 0;
+}
+
+static int part2(struct demo *d)
+{
+	part("Part 2: the guest does it alone");
+	printf("In part 1 this program did the guest's work.  In a real VM the guest's code\n");
+	printf("runs on a vCPU, and each invalidation it sends would exit to the VMM, which\n");
+	printf("would call KVM_VIOMMU_REFRESH.  With the doorbell, the guest posts its request\n");
+	printf("in a ring in its own memory and writes an I/O port: KVM and kvm_viommu\n");
+	printf("handle it in the kernel.  Here a tiny real-mode guest does everything.\n");
+
+	if (alone_vmm(d) || alone_doorbell(d) || alone_edu(d) ||
+	    alone_program(d) || alone_run(d) || alone_status(d) ||
+	    alone_exits(d) || alone_bytes(d) || alone_counters(d))
+		return -1;
+	return alone_teardown(d);
+}
+
 int main(void)
 {
 	struct utsname u;
@@ -434,6 +915,7 @@ int main(void)
 	memset(&d, 0, sizeof(d));
 	vmm_init(&d.v);
 	d.e.fd = -1;
+	d.kick = -1;
 	d.pins_at_start = pins_held();
 	d.snapshot = malloc(GUEST_MEM_SIZE);
 	if (!d.snapshot)
@@ -444,7 +926,10 @@ int main(void)
 	printf("This program plays a VMM: its own memory becomes a KVM guest's RAM, QEMU's edu\n");
 	printf("DMA device is the guest's assigned device, and kvm-viommu maps what the guest's\n");
 	printf("IO page table says, so that the device's DMA goes exactly there.\n");
+	printf("In part 1 this program does the guest's work; in part 2 a tiny guest on a\n");
+	printf("real vCPU does it alone, through the in-kernel doorbell.\n");
 
+	part("Part 1: the VMM does it for the guest");
 	ret = open_and_bind(&d);
 	if (!ret)
 		ret = guest_table(&d);
@@ -454,8 +939,13 @@ int main(void)
 		ret = dma_blocked(&d);
 	if (!ret)
 		ret = teardown(&d);
+	if (!ret)
+		ret = part2(&d);
 	edu_close(&d.e);
 	vmm_close(&d.v);
+	if (d.kick >= 0)
+		close(d.kick);
+	free(d.gc.buf);
 	free(d.snapshot);
 
 	if (ret) {

@@ -145,10 +145,14 @@ static bool viommu_spend(struct viommu_refresh_ctx *r, u64 iova)
 	return false;
 }
 
-/* Unmap whatever the shadow has in [@iova, @last]: 0 or VIOMMU_STOP. */
+/*
+ * Unmap whatever the shadow has in [@iova, @last]: 0, VIOMMU_STOP or
+ * -EINTR.
+ */
 static int viommu_unmap_range(struct viommu_refresh_ctx *r, u64 iova,
 			      u64 last)
 {
+	unsigned int n = 0;
 	unsigned long index;
 	void *entry;
 
@@ -158,6 +162,12 @@ static int viommu_unmap_range(struct viommu_refresh_ctx *r, u64 iova,
 			return VIOMMU_STOP;
 		viommu_unmap_page(r, (u64)index << VIOMMU_PAGE_SHIFT,
 				  xa_to_value(entry));
+		/* A hole over millions of mappings must not hog the CPU. */
+		if (!(++n & 511)) {
+			if (fatal_signal_pending(current))
+				return -EINTR;
+			cond_resched();
+		}
 	}
 	return 0;
 }
@@ -171,6 +181,8 @@ static int viommu_refuse_range(struct viommu_refresh_ctx *r, u64 iova,
 {
 	int ret = viommu_unmap_range(r, iova, last);
 
+	if (ret < 0)
+		return ret;
 	if (ret)
 		last = r->next - 1;
 	if (last >= iova)

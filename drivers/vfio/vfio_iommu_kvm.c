@@ -182,7 +182,10 @@ static long viommu_ioctl_get_info(struct viommu_container *c,
 	u32 usize;
 	int ret;
 
-	ret = viommu_copy_in(&info, sizeof(info), sizeof(info), arg, &usize);
+	/* The first version of the structure ended with nr_groups. */
+	ret = viommu_copy_in(&info, sizeof(info),
+			     offsetofend(struct kvm_viommu_info, nr_groups), arg,
+			     &usize);
 	if (ret)
 		return ret;
 	if (info.flags)
@@ -196,6 +199,7 @@ static long viommu_ioctl_get_info(struct viommu_container *c,
 	viommu_table_info(c, &info);
 	info.pinned_pages = c->pinned_pages;
 	info.mapped_pages = c->mapped_pages;
+	info.mapped_blocks = c->mapped_blocks;
 	info.refreshes = c->refreshes;
 	info.refusals = c->refusals;
 	mutex_unlock(&c->lock);

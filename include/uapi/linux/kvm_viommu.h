@@ -275,6 +275,9 @@ struct kvm_viommu_refresh {
  * @refusals: output: 4 KiB pages refused since SET_IOMMU.
  * @nr_tables: output: tables in use.
  * @nr_groups: output: groups attached to the container.
+ * @mapped_blocks: output: large IOMMU mappings (2 MiB or 1 GiB) in place:
+ *	guest leaves of that size over physically contiguous host memory
+ *	(hugetlbfs or THP) are shadowed by one IOMMU page each.
  *
  * May be called before KVM_VIOMMU_BIND_VM.
  */
@@ -291,6 +294,7 @@ struct kvm_viommu_info {
 	__u64 refusals;
 	__u32 nr_tables;
 	__u32 nr_groups;
+	__u64 mapped_blocks;
 };
 
 #define KVM_VIOMMU_GET_INFO		_IO(VFIO_TYPE, KVM_VIOMMU_BASE + 3)

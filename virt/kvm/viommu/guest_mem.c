@@ -233,6 +233,22 @@ struct page *viommu_pin_put(struct viommu_container *c, gfn_t gfn, bool *dirty)
 }
 
 /**
+ * viommu_pin_page - the page behind a guest frame the container holds
+ * @c: the container.
+ * @gfn: guest frame, pinned.
+ *
+ * Return: the page, or NULL (and a warning) if @gfn is not pinned.
+ */
+struct page *viommu_pin_page(struct viommu_container *c, gfn_t gfn)
+{
+	void *entry = xa_load(&c->pins, gfn);
+
+	if (WARN_ON_ONCE(!entry))
+		return NULL;
+	return pfn_to_page(xa_to_value(entry) >> VIOMMU_PIN_PFN_SHIFT);
+}
+
+/**
  * viommu_gm_unpin - release pins returned by viommu_pin_put()
  * @pages: the pages, no longer reachable by any device.
  * @dirty: per page: it was mapped writable, so mark it dirty.

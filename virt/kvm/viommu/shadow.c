@@ -11,6 +11,7 @@
  * the pins behind them are released only after the gather is synced, so a
  * device can never reach a page we have already let go.
  */
+#include <linux/bitfield.h>
 #include <linux/iommu.h>
 #include <linux/kvm_host.h>
 #include <linux/mm.h>
@@ -56,14 +57,41 @@ struct viommu_refresh_ctx {
 	bool dirty[VIOMMU_UNPIN_BATCH];
 };
 
+/*
+ * A shadow entry: the guest frame, whether the page is part of a large
+ * IOMMU mapping (and of which size), and the permission.
+ */
+#define VIOMMU_SHADOW_PROT	GENMASK(1, 0)
+#define VIOMMU_SHADOW_BLOCK	GENMASK(3, 2)	/* 0: 4 KiB, 1: 2 MiB, 2: 1 GiB */
+#define VIOMMU_SHADOW_GFN_SHIFT	4
+
+static const u64 viommu_block_sizes[] = { 0, SZ_2M, SZ_1G };
+
 static unsigned long viommu_shadow_entry(gfn_t gfn, u32 prot)
 {
-	return (gfn << 2) | prot;
+	return (gfn << VIOMMU_SHADOW_GFN_SHIFT) | prot;
 }
 
 static gfn_t viommu_shadow_gfn(unsigned long entry)
 {
-	return entry >> 2;
+	return entry >> VIOMMU_SHADOW_GFN_SHIFT;
+}
+
+static u32 viommu_shadow_prot(unsigned long entry)
+{
+	return entry & VIOMMU_SHADOW_PROT;
+}
+
+/* Size of the large IOMMU mapping the page is part of, or 0. */
+static u64 viommu_shadow_block(unsigned long entry)
+{
+	return viommu_block_sizes[FIELD_GET(VIOMMU_SHADOW_BLOCK, entry)];
+}
+
+/* Does @entry map what @want (a 4 KiB entry) says, whatever its block? */
+static bool viommu_shadow_same(unsigned long entry, unsigned long want)
+{
+	return (entry & ~VIOMMU_SHADOW_BLOCK) == want;
 }
 
 /* Drop a hold on @gfn that no device can use: unpin at once if the last. */
@@ -92,28 +120,102 @@ static void viommu_flush(struct viommu_refresh_ctx *r)
 	r->nr_unpin = 0;
 }
 
-static void viommu_unmap_page(struct viommu_refresh_ctx *r, u64 iova,
-			      unsigned long entry)
+/* Release @gfn's hold for a page the IOTLB may still reach until the flush. */
+static void viommu_put_deferred(struct viommu_refresh_ctx *r, gfn_t gfn)
 {
-	struct viommu_table *t = r->t;
 	struct page *page;
-	size_t size;
 	bool dirty;
 
-	size = iommu_unmap_fast(t->domain, iova, SZ_4K, &r->gather);
-	/* The shadow says it is mapped: the domain must agree. */
-	WARN_ON_ONCE(size != SZ_4K);
-	xa_erase(&t->shadow, iova >> VIOMMU_PAGE_SHIFT);
-	r->c->mapped_pages--;
-	r->out->unmapped++;
-
-	page = viommu_pin_put(r->c, viommu_shadow_gfn(entry), &dirty);
+	page = viommu_pin_put(r->c, gfn, &dirty);
 	if (!page)
 		return;
 	r->unpin[r->nr_unpin] = page;
 	r->dirty[r->nr_unpin] = dirty;
 	if (++r->nr_unpin == VIOMMU_UNPIN_BATCH)
 		viommu_flush(r);
+}
+
+/* Forget a shadow page that is no longer mapped in the domain. */
+static void viommu_shadow_drop(struct viommu_refresh_ctx *r, u64 iova,
+			       unsigned long entry)
+{
+	xa_erase(&r->t->shadow, iova >> VIOMMU_PAGE_SHIFT);
+	r->c->mapped_pages--;
+	r->out->unmapped++;
+	viommu_put_deferred(r, viommu_shadow_gfn(entry));
+}
+
+/*
+ * Replace the large IOMMU mapping around @iova by 4 KiB mappings of the
+ * same pages, so that part of it can change.  The IOMMU API cannot split a
+ * mapping in place: between the unmap and the maps a device that misses in
+ * its IOTLB faults on the block.  Only a guest that changes part of a large
+ * leaf pays this.  A page that cannot be remapped is dropped.
+ */
+static void viommu_split_block(struct viommu_refresh_ctx *r, u64 iova,
+			       unsigned long entry)
+{
+	struct viommu_table *t = r->t;
+	u64 size = viommu_shadow_block(entry);
+	u64 base = iova & ~(size - 1), off;
+	size_t unmapped;
+
+	unmapped = iommu_unmap_fast(t->domain, base, size, &r->gather);
+	WARN_ON_ONCE(unmapped != size);
+	r->c->mapped_blocks--;
+
+	for (off = 0; off < size; off += SZ_4K) {
+		unsigned long index = (base + off) >> VIOMMU_PAGE_SHIFT;
+		unsigned long e = xa_to_value(xa_load(&t->shadow, index));
+		struct page *page = viommu_pin_page(r->c, viommu_shadow_gfn(e));
+
+		if (!page ||
+		    iommu_map(t->domain, base + off, page_to_phys(page), SZ_4K,
+			      viommu_iommu_prot(viommu_shadow_prot(e)),
+			      GFP_KERNEL_ACCOUNT)) {
+			viommu_shadow_drop(r, base + off, e);
+			continue;
+		}
+		/* Replacing a present value allocates nothing. */
+		xa_store(&t->shadow, index,
+			 xa_mk_value(e & ~VIOMMU_SHADOW_BLOCK), GFP_KERNEL);
+	}
+}
+
+/* Unmap the whole large IOMMU mapping starting at @base. */
+static void viommu_unmap_block(struct viommu_refresh_ctx *r, u64 base,
+			       u64 size)
+{
+	struct viommu_table *t = r->t;
+	size_t unmapped;
+	u64 off;
+
+	unmapped = iommu_unmap_fast(t->domain, base, size, &r->gather);
+	WARN_ON_ONCE(unmapped != size);
+	r->c->mapped_blocks--;
+	for (off = 0; off < size; off += SZ_4K) {
+		void *e = xa_load(&t->shadow, (base + off) >> VIOMMU_PAGE_SHIFT);
+
+		viommu_shadow_drop(r, base + off, xa_to_value(e));
+	}
+}
+
+static void viommu_unmap_page(struct viommu_refresh_ctx *r, u64 iova,
+			      unsigned long entry)
+{
+	struct viommu_table *t = r->t;
+	size_t size;
+
+	if (viommu_shadow_block(entry))
+		viommu_split_block(r, iova, entry);
+	/* The split may have had to drop this very page. */
+	if (!xa_load(&t->shadow, iova >> VIOMMU_PAGE_SHIFT))
+		return;
+
+	size = iommu_unmap_fast(t->domain, iova, SZ_4K, &r->gather);
+	/* The shadow says it is mapped: the domain must agree. */
+	WARN_ON_ONCE(size != SZ_4K);
+	viommu_shadow_drop(r, iova, entry);
 }
 
 static void viommu_refuse(struct viommu_refresh_ctx *r, u64 iova,
@@ -158,10 +260,18 @@ static int viommu_unmap_range(struct viommu_refresh_ctx *r, u64 iova,
 
 	xa_for_each_range(&r->t->shadow, index, entry,
 			  iova >> VIOMMU_PAGE_SHIFT, last >> VIOMMU_PAGE_SHIFT) {
-		if (viommu_spend(r, (u64)index << VIOMMU_PAGE_SHIFT))
+		u64 at = (u64)index << VIOMMU_PAGE_SHIFT;
+		u64 size = viommu_shadow_block(xa_to_value(entry));
+
+		if (viommu_spend(r, at))
 			return VIOMMU_STOP;
-		viommu_unmap_page(r, (u64)index << VIOMMU_PAGE_SHIFT,
-				  xa_to_value(entry));
+		/* A large mapping wholly inside goes at once, unsplit. */
+		if (size && at == (at & ~(size - 1)) &&
+		    at + (size - 1) <= last) {
+			viommu_unmap_block(r, at, size);
+			continue;
+		}
+		viommu_unmap_page(r, at, xa_to_value(entry));
 		/* A hole over millions of mappings must not hog the CPU. */
 		if (!(++n & 511)) {
 			if (fatal_signal_pending(current))
@@ -183,8 +293,12 @@ static int viommu_refuse_range(struct viommu_refresh_ctx *r, u64 iova,
 
 	if (ret < 0)
 		return ret;
-	if (ret)
+	if (ret) {
+		/* Stopped before anything was done. */
+		if (r->next == iova)
+			return ret;
 		last = r->next - 1;
+	}
 	if (last >= iova)
 		viommu_refuse(r, iova,
 			      ((last - iova) >> VIOMMU_PAGE_SHIFT) + 1, why);
@@ -230,11 +344,105 @@ err_put:
 	return KVM_VIOMMU_REFUSED_MAP;
 }
 
+/*
+ * Try to shadow the pages from @iova (@npages of them left in a guest leaf
+ * from @gfn) with one large IOMMU mapping of @size: possible when IOVA,
+ * guest frame and host memory are all aligned to @size and the host pages
+ * behind the guest frames are physically contiguous (hugetlbfs or THP
+ * backed guest memory).  Return: pages handled, or 0 when not possible
+ * (the caller then goes page by page).  It needs budget for clearing the
+ * block and for mapping it, checked before anything is done.
+ */
+static u64 viommu_refresh_block(struct viommu_refresh_ctx *r, u64 iova,
+				gfn_t gfn, u64 npages, u32 prot, u64 size)
+{
+	u64 n = size >> VIOMMU_PAGE_SHIFT, k, pfn0 = 0;
+	unsigned long want = viommu_shadow_entry(gfn, prot);
+	struct viommu_container *c = r->c;
+	struct viommu_table *t = r->t;
+	bool write = prot & VIOMMU_PROT_WRITE;
+	unsigned long index = iova >> VIOMMU_PAGE_SHIFT;
+	void *entry;
+
+	if (!(t->domain->pgsize_bitmap & size) || (iova & (size - 1)) ||
+	    (gfn & (n - 1)) || npages < n || r->no_more_pins ||
+	    (r->limited && r->budget < 2 * n))
+		return 0;
+
+	/* Already shadowed by the same large mapping: nothing to do. */
+	entry = xa_load(&t->shadow, index);
+	if (entry && viommu_shadow_block(xa_to_value(entry)) == size &&
+	    viommu_shadow_same(xa_to_value(entry), want)) {
+		r->out->unchanged += n;
+		if (r->limited)
+			r->budget -= n;
+		return n;
+	}
+
+	/*
+	 * A page the shadow already maps as the guest says stays as it is: a
+	 * block may only replace mappings that all change anyway.
+	 */
+	for (k = 0; k < n; k++) {
+		entry = xa_load(&t->shadow, index + k);
+		if (entry && viommu_shadow_same(xa_to_value(entry),
+						viommu_shadow_entry(gfn + k,
+								    prot)))
+			return 0;
+	}
+
+	/* Hold every frame; they must be one aligned physical run. */
+	for (k = 0; k < n; k++) {
+		struct page *page;
+
+		if (viommu_pin_get(c, gfn + k, write, &page))
+			break;
+		if (!k)
+			pfn0 = page_to_pfn(page);
+		if (page_to_pfn(page) != pfn0 + k || (pfn0 & (n - 1))) {
+			viommu_pin_put_now(c, gfn + k);
+			break;
+		}
+	}
+	if (k < n || viommu_unmap_range(r, iova, iova + size - 1))
+		goto err_put;
+
+	if (iommu_map(t->domain, iova, PFN_PHYS(pfn0), size,
+		      viommu_iommu_prot(prot), GFP_KERNEL_ACCOUNT))
+		goto err_put;
+	for (k = 0; k < n; k++) {
+		unsigned long e = viommu_shadow_entry(gfn + k, prot) |
+				  FIELD_PREP(VIOMMU_SHADOW_BLOCK,
+					     size == SZ_1G ? 2 : 1);
+
+		if (xa_is_err(xa_store(&t->shadow, index + k, xa_mk_value(e),
+				       GFP_KERNEL_ACCOUNT)))
+			goto err_unmap;
+	}
+
+	c->mapped_blocks++;
+	c->mapped_pages += n;
+	r->out->mapped += n;
+	if (r->limited)
+		r->budget -= n;
+	return n;
+
+err_unmap:
+	iommu_unmap(t->domain, iova, size);
+	while (k--)
+		xa_erase(&t->shadow, index + k);
+	k = n;
+err_put:
+	while (k--)
+		viommu_pin_put_now(c, gfn + k);
+	return 0;
+}
+
 static int viommu_refresh_leaf(struct viommu_refresh_ctx *r,
 			       const struct viommu_span *span)
 {
 	u64 npages = ((span->last - span->iova) >> VIOMMU_PAGE_SHIFT) + 1;
-	u64 i;
+	u64 i, done;
 
 	for (i = 0; i < npages; i++) {
 		u64 iova = span->iova + (i << VIOMMU_PAGE_SHIFT);
@@ -243,10 +451,19 @@ static int viommu_refresh_leaf(struct viommu_refresh_ctx *r,
 		void *entry;
 		u32 why;
 
+		done = viommu_refresh_block(r, iova, gfn, npages - i,
+					    span->prot, SZ_1G) ?:
+		       viommu_refresh_block(r, iova, gfn, npages - i,
+					    span->prot, SZ_2M);
+		if (done) {
+			i += done - 1;
+			continue;
+		}
+
 		if (viommu_spend(r, iova))
 			return VIOMMU_STOP;
 		entry = xa_load(&r->t->shadow, iova >> VIOMMU_PAGE_SHIFT);
-		if (entry && xa_to_value(entry) == want) {
+		if (entry && viommu_shadow_same(xa_to_value(entry), want)) {
 			r->out->unchanged++;
 			continue;
 		}
@@ -501,6 +718,10 @@ void viommu_shadow_clear(struct viommu_container *c, struct viommu_table *t)
 	WARN_ON(t->nr_groups);
 
 	xa_for_each(&t->shadow, index, entry) {
+		u64 size = viommu_shadow_block(xa_to_value(entry));
+
+		if (size && !(((u64)index << VIOMMU_PAGE_SHIFT) & (size - 1)))
+			c->mapped_blocks--;
 		xa_erase(&t->shadow, index);
 		c->mapped_pages--;
 		viommu_pin_put_now(c, viommu_shadow_gfn(xa_to_value(entry)));

@@ -95,8 +95,9 @@ struct viommu_group {
  * @aperture_start: lowest IOVA the guest may map.
  * @aperture_last: highest IOVA the guest may map (inclusive).
  * @domain: the paging domain holding the shadow mappings.
- * @shadow: 4 KiB IOVA page number -> xa_mk_value(gfn << 2 | VIOMMU_PROT_*):
- *	what is mapped there; the host page is found with iommu_iova_to_phys.
+ * @shadow: 4 KiB IOVA page number -> xa_mk_value(guest frame, whether the
+ *	page is part of a large IOMMU mapping, VIOMMU_PROT_*): what is mapped
+ *	there (encoding in shadow.c); the page itself is in the pin table.
  * @nr_groups: groups attached to @domain; the table dies with the last.
  */
 struct viommu_table {
@@ -128,6 +129,7 @@ struct viommu_table {
  *	mapping it); see guest_mem.c.
  * @pinned_pages: guest frames pinned now (= pages charged to locked_vm).
  * @mapped_pages: IOVA pages mapped now.
+ * @mapped_blocks: large (2 MiB, 1 GiB) IOMMU mappings among them.
  * @refreshes: completed refresh requests.
  * @refusals: refused pages, cumulative.
  */
@@ -143,6 +145,7 @@ struct viommu_container {
 	struct xarray pins;
 	u64 pinned_pages;
 	u64 mapped_pages;
+	u64 mapped_blocks;
 	u64 refreshes;
 	u64 refusals;
 };
@@ -168,6 +171,7 @@ u32 viommu_pin_get(struct viommu_container *c, gfn_t gfn, bool write,
 		   struct page **page);
 struct page *viommu_pin_put(struct viommu_container *c, gfn_t gfn,
 			    bool *dirty);
+struct page *viommu_pin_page(struct viommu_container *c, gfn_t gfn);
 void viommu_gm_unpin(struct page **pages, const bool *dirty, unsigned int n);
 
 /* doorbell.c: guest requests processed by a kernel worker */

@@ -8,7 +8,11 @@
  * A DMA the IOMMU refuses makes the host kernel log a DMAR fault: expected.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <string.h>
+#include <sys/ioctl.h>
+#include <sys/mman.h>
+#include <unistd.h>
 
 #include "kselftest_harness.h"
 #include "viommu_fixture.h"
@@ -146,6 +150,117 @@ TEST_F(edu, dma_large_leaf)
 	ASSERT_EQ(0, edu_dma_to_dev(&self->e, iova + SZ_2M + off, LEN));
 	ASSERT_EQ(0, edu_dma_from_dev(&self->e, iova + off, LEN));
 	EXPECT_EQ(0, memcmp(dst, src, LEN));
+}
+
+/*
+ * A 2 MiB guest leaf over hugetlbfs-backed guest memory is shadowed by one
+ * 2 MiB IOMMU page; when the guest later changes one 4 KiB page of it, the
+ * block is split and the other pages stay mapped.
+ */
+TEST_F(edu, dma_large_iommu_page)
+{
+	struct kvm_userspace_memory_region huge = {
+		.slot = 5,
+		.guest_phys_addr = 0x40000000ULL,
+		.memory_size = 2 * SZ_2M,
+	};
+	uint64_t iova = 4 * SZ_2M, gpa = huge.guest_phys_addr;
+	struct kvm_viommu_refresh rf;
+	struct kvm_viommu_info info;
+	uint8_t *hmem, *y = self->v.mem + Y;
+	int fd, i;
+
+	fd = open("/proc/sys/vm/nr_hugepages", O_WRONLY);
+	ASSERT_LE(0, fd);
+	ASSERT_EQ(2, write(fd, "16", 2));
+	close(fd);
+	hmem = mmap(NULL, huge.memory_size, PROT_READ | PROT_WRITE,
+		    MAP_PRIVATE | MAP_ANONYMOUS | MAP_HUGETLB | MAP_POPULATE,
+		    -1, 0);
+	ASSERT_NE(MAP_FAILED, hmem);
+	huge.userspace_addr = (uintptr_t)hmem;
+	ASSERT_EQ(0, ioctl(self->v.vm, KVM_SET_USER_MEMORY_REGION, &huge));
+
+	gt_map(&self->gt, iova, gpa, 2, true);
+	ASSERT_EQ(0, viommu_refresh_raw(self->v.container, self->id, iova,
+					SZ_2M, &rf));
+	EXPECT_EQ(512, rf.mapped);
+	ASSERT_EQ(0, viommu_info_raw(self->v.container, &info));
+	EXPECT_EQ(1, info.mapped_blocks);
+	EXPECT_EQ(512, info.mapped_pages);
+
+	/* Through the block: last page -> device -> page 1. */
+	fill(hmem + SZ_2M - SZ_4K, 0x21, LEN);
+	memset(hmem + SZ_4K, 0, LEN);
+	ASSERT_EQ(0, edu_dma_to_dev(&self->e, iova + SZ_2M - SZ_4K, LEN));
+	ASSERT_EQ(0, edu_dma_from_dev(&self->e, iova + SZ_4K, LEN));
+	EXPECT_EQ(0, memcmp(hmem + SZ_4K, hmem + SZ_2M - SZ_4K, LEN));
+
+	/* Unchanged: nothing to do. */
+	ASSERT_EQ(0, viommu_refresh_raw(self->v.container, self->id, iova,
+					SZ_2M, &rf));
+	EXPECT_EQ(512, rf.unchanged);
+	EXPECT_EQ(0, rf.mapped);
+
+	/* The guest splits its leaf and moves page 5 elsewhere. */
+	*gt_entry(&self->gt, iova, 2) = 0;
+	for (i = 0; i < 512; i++)
+		gt_map(&self->gt, iova + i * SZ_4K,
+		       i == 5 ? Y : gpa + i * SZ_4K, 1, true);
+	ASSERT_EQ(0, viommu_refresh_raw(self->v.container, self->id, iova,
+					SZ_2M, &rf));
+	EXPECT_EQ(1, rf.mapped);
+	EXPECT_EQ(1, rf.unmapped);
+	EXPECT_EQ(511, rf.unchanged);
+	ASSERT_EQ(0, viommu_info_raw(self->v.container, &info));
+	EXPECT_EQ(0, info.mapped_blocks);
+	EXPECT_EQ(512, info.mapped_pages);
+
+	/* Page 1 still lands in the huge page, page 5 now at Y. */
+	memset(hmem + SZ_4K, 0, LEN);
+	memset(y, 0, LEN);
+	ASSERT_EQ(0, edu_dma_from_dev(&self->e, iova + SZ_4K, LEN));
+	ASSERT_EQ(0, edu_dma_from_dev(&self->e, iova + 5 * SZ_4K, LEN));
+	EXPECT_EQ(0, memcmp(hmem + SZ_4K, hmem + SZ_2M - SZ_4K, LEN));
+	EXPECT_EQ(0, memcmp(y, hmem + SZ_2M - SZ_4K, LEN));
+
+	/*
+	 * The guest merges it back into one leaf: the 511 pages still mapped
+	 * as it says are left alone (no block would replace live mappings).
+	 */
+	*gt_entry(&self->gt, iova, 2) = 0;
+	gt_map(&self->gt, iova, gpa, 2, true);
+	ASSERT_EQ(0, viommu_refresh_raw(self->v.container, self->id, iova,
+					SZ_2M, &rf));
+	EXPECT_EQ(511, rf.unchanged);
+	EXPECT_EQ(1, rf.mapped);
+	ASSERT_EQ(0, viommu_info_raw(self->v.container, &info));
+	EXPECT_EQ(0, info.mapped_blocks);
+
+	/* Unmapped and mapped again, it is one block again. */
+	*gt_entry(&self->gt, iova, 2) = 0;
+	ASSERT_EQ(0, viommu_refresh_raw(self->v.container, self->id, iova,
+					SZ_2M, &rf));
+	gt_map(&self->gt, iova, gpa, 2, true);
+	ASSERT_EQ(0, viommu_refresh_raw(self->v.container, self->id, iova,
+					SZ_2M, &rf));
+	ASSERT_EQ(0, viommu_info_raw(self->v.container, &info));
+	EXPECT_EQ(1, info.mapped_blocks);
+	EXPECT_EQ(512, info.mapped_pages);
+	EXPECT_EQ(512, info.pinned_pages);
+
+	/* Removing the leaf removes the block whole. */
+	*gt_entry(&self->gt, iova, 2) = 0;
+	ASSERT_EQ(0, viommu_refresh_raw(self->v.container, self->id, iova,
+					SZ_2M, &rf));
+	EXPECT_EQ(512, rf.unmapped);
+	ASSERT_EQ(0, viommu_info_raw(self->v.container, &info));
+	EXPECT_EQ(0, info.mapped_blocks);
+	EXPECT_EQ(0, info.mapped_pages);
+
+	huge.memory_size = 0;
+	ioctl(self->v.vm, KVM_SET_USER_MEMORY_REGION, &huge);
+	munmap(hmem, 2 * SZ_2M);
 }
 
 TEST_HARNESS_MAIN

@@ -20,7 +20,7 @@ TEST(abi_sizes)
 	EXPECT_EQ(16, sizeof(struct kvm_viommu_bind_vm));
 	EXPECT_EQ(56, sizeof(struct kvm_viommu_set_table));
 	EXPECT_EQ(80, sizeof(struct kvm_viommu_refresh));
-	EXPECT_EQ(80, sizeof(struct kvm_viommu_info));
+	EXPECT_EQ(88, sizeof(struct kvm_viommu_info));
 	EXPECT_EQ(11, VFIO_KVM_IOMMU);
 }
 
@@ -110,9 +110,20 @@ TEST_F(viommu, argsz)
 	EXPECT_EQ(-1, ioctl(self->v.container, KVM_VIOMMU_GET_INFO, &big));
 	EXPECT_EQ(E2BIG, errno);
 
-	big.info.argsz = sizeof(big.info) - 4;
+	/* Shorter than the first version (which ended with nr_groups). */
+	big.info.argsz = offsetof(struct kvm_viommu_info, nr_groups);
 	EXPECT_EQ(-1, ioctl(self->v.container, KVM_VIOMMU_GET_INFO, &big));
 	EXPECT_EQ(EINVAL, errno);
+	/*
+	 * A caller built against the first version is served, and nothing
+	 * beyond what it passed is read or written.
+	 */
+	memset(&big, 0, sizeof(big));
+	big.info.argsz = offsetof(struct kvm_viommu_info, mapped_blocks);
+	big.info.mapped_blocks = 0x5a5a;
+	EXPECT_EQ(0, ioctl(self->v.container, KVM_VIOMMU_GET_INFO, &big));
+	EXPECT_EQ(1, big.info.nr_groups);
+	EXPECT_EQ(0x5a5a, big.info.mapped_blocks);
 
 	bind.argsz = 8;
 	EXPECT_EQ(-1, ioctl(self->v.container, KVM_VIOMMU_BIND_VM, &bind));

@@ -27,6 +27,7 @@ static void *viommu_open(unsigned long arg)
 	c = kzalloc(sizeof(*c), GFP_KERNEL_ACCOUNT);
 	if (!c)
 		return ERR_PTR(-ENOMEM);
+	kref_init(&c->ref);
 	mutex_init(&c->lock);
 	INIT_LIST_HEAD(&c->groups);
 	xa_init_flags(&c->tables, XA_FLAGS_ALLOC1);
@@ -35,10 +36,42 @@ static void *viommu_open(unsigned long arg)
 	return c;
 }
 
+static void viommu_container_free(struct kref *ref)
+{
+	struct viommu_container *c = container_of(ref, struct viommu_container,
+						  ref);
+
+	xa_destroy(&c->tables);
+	xa_destroy(&c->doorbells);
+	xa_destroy(&c->pins);
+	mutex_destroy(&c->lock);
+	kfree(c);
+}
+
+/**
+ * viommu_lock - take the container lock, unless the container is going
+ * @c: the container, referenced by the caller.
+ *
+ * Return: 0 with viommu_container.lock held, or -ENODEV.
+ */
+int viommu_lock(struct viommu_container *c)
+{
+	mutex_lock(&c->lock);
+	if (!c->dead)
+		return 0;
+	mutex_unlock(&c->lock);
+	return -ENODEV;
+}
+
 static void viommu_release(void *iommu_data)
 {
 	struct viommu_container *c = iommu_data;
 	struct viommu_group *g, *tmp;
+
+	/* From now on nothing new is created and ioctls fail. */
+	mutex_lock(&c->lock);
+	c->dead = true;
+	mutex_unlock(&c->lock);
 
 	/* First the workers, which take the lock and use the tables. */
 	viommu_doorbells_destroy(c);
@@ -48,15 +81,13 @@ static void viommu_release(void *iommu_data)
 	list_for_each_entry_safe(g, tmp, &c->groups, node)
 		viommu_group_del(c, g->group);
 	WARN_ON(!xa_empty(&c->tables));
+	WARN_ON(!xa_empty(&c->doorbells));
 	WARN_ON(!xa_empty(&c->pins));
 	viommu_unbind_vm(c);
 	mutex_unlock(&c->lock);
 
-	xa_destroy(&c->tables);
-	xa_destroy(&c->doorbells);
-	xa_destroy(&c->pins);
-	mutex_destroy(&c->lock);
-	kfree(c);
+	/* Freed when the last ioctl still in flight leaves. */
+	kref_put(&c->ref, viommu_container_free);
 }
 
 static int viommu_attach_group(void *iommu_data, struct iommu_group *group,
@@ -98,6 +129,9 @@ static int viommu_copy_in(void *karg, size_t ksize, size_t minsz,
 		return -EFAULT;
 	if (*usize < minsz)
 		return -EINVAL;
+	/* Bound the check that unknown trailing bytes are zero. */
+	if (*usize > PAGE_SIZE)
+		return -E2BIG;
 	return copy_struct_from_user(karg, ksize, uarg, *usize);
 }
 
@@ -121,7 +155,9 @@ static long viommu_ioctl_bind_vm(struct viommu_container *c, unsigned long arg)
 	if (bind.flags || bind.__reserved)
 		return -EINVAL;
 
-	mutex_lock(&c->lock);
+	ret = viommu_lock(c);
+	if (ret)
+		return ret;
 	ret = viommu_bind_vm(c, bind.vm_fd);
 	mutex_unlock(&c->lock);
 	return ret;
@@ -143,7 +179,9 @@ static long viommu_ioctl_set_table(struct viommu_container *c,
 	if (st.flags || st.__reserved)
 		return -EINVAL;
 
-	mutex_lock(&c->lock);
+	ret = viommu_lock(c);
+	if (ret)
+		return ret;
 	ret = viommu_set_table(c, &st);
 	mutex_unlock(&c->lock);
 	if (ret)
@@ -165,7 +203,9 @@ static long viommu_ioctl_refresh(struct viommu_container *c, unsigned long arg)
 	    rf.fail_reason)
 		return -EINVAL;
 
-	mutex_lock(&c->lock);
+	ret = viommu_lock(c);
+	if (ret)
+		return ret;
 	ret = viommu_refresh(c, &rf);
 	mutex_unlock(&c->lock);
 	if (ret && ret != -EINTR)
@@ -195,7 +235,9 @@ static long viommu_ioctl_get_info(struct viommu_container *c,
 	info.argsz = sizeof(info);
 	info.formats = viommu_fmt_supported();
 
-	mutex_lock(&c->lock);
+	ret = viommu_lock(c);
+	if (ret)
+		return ret;
 	viommu_table_info(c, &info);
 	info.pinned_pages = c->pinned_pages;
 	info.mapped_pages = c->mapped_pages;
@@ -237,7 +279,9 @@ static long viommu_ioctl_get_doorbell(struct viommu_container *c,
 	    info.kicks || info.passes || info.requests)
 		return -EINVAL;
 
-	mutex_lock(&c->lock);
+	ret = viommu_lock(c);
+	if (ret)
+		return ret;
 	ret = viommu_get_doorbell(c, &info);
 	mutex_unlock(&c->lock);
 	if (ret)
@@ -245,9 +289,39 @@ static long viommu_ioctl_get_doorbell(struct viommu_container *c,
 	return viommu_copy_out(arg, &info, sizeof(info), usize);
 }
 
+static long viommu_ioctl_tce(struct viommu_container *c, unsigned long arg)
+{
+	struct kvm_viommu_tce tce;
+	u32 usize;
+	int ret;
+
+	ret = viommu_copy_in(&tce, sizeof(tce), sizeof(tce), arg, &usize);
+	if (ret)
+		return ret;
+	if (tce.flags || tce.__reserved || tce.hret || tce.mapped ||
+	    tce.unmapped || tce.unchanged || tce.refused || tce.fail_iova ||
+	    tce.fail_reason)
+		return -EINVAL;
+
+	ret = viommu_lock(c);
+	if (ret)
+		return ret;
+	ret = viommu_tce(c, &tce);
+	mutex_unlock(&c->lock);
+	if (ret && ret != -EINTR)
+		return ret;
+	if (viommu_copy_out(arg, &tce, sizeof(tce), usize))
+		return -EFAULT;
+	return ret;
+}
+
+static long viommu_ioctl_cmd(struct viommu_container *c, unsigned int cmd,
+			     unsigned long arg);
+
 static long viommu_ioctl(void *iommu_data, unsigned int cmd, unsigned long arg)
 {
 	struct viommu_container *c = iommu_data;
+	long ret;
 
 	/* Without a container (c == NULL) only the extension query is asked. */
 	if (cmd == VFIO_CHECK_EXTENSION)
@@ -255,6 +329,15 @@ static long viommu_ioctl(void *iommu_data, unsigned int cmd, unsigned long arg)
 	if (!c)
 		return -EINVAL;
 
+	kref_get(&c->ref);
+	ret = viommu_ioctl_cmd(c, cmd, arg);
+	kref_put(&c->ref, viommu_container_free);
+	return ret;
+}
+
+static long viommu_ioctl_cmd(struct viommu_container *c, unsigned int cmd,
+			     unsigned long arg)
+{
 	switch (cmd) {
 	case KVM_VIOMMU_BIND_VM:
 		return viommu_ioctl_bind_vm(c, arg);
@@ -268,6 +351,8 @@ static long viommu_ioctl(void *iommu_data, unsigned int cmd, unsigned long arg)
 		return viommu_ioctl_set_doorbell(c, arg);
 	case KVM_VIOMMU_GET_DOORBELL:
 		return viommu_ioctl_get_doorbell(c, arg);
+	case KVM_VIOMMU_TCE:
+		return viommu_ioctl_tce(c, arg);
 	default:
 		return -ENOTTY;
 	}
@@ -283,14 +368,26 @@ static const struct vfio_iommu_driver_ops viommu_driver_ops = {
 	.detach_group	= viommu_detach_group,
 };
 
+/* Doorbell workers: they fault guest memory in and sleep on locks. */
+struct workqueue_struct *viommu_wq;
+
 static int __init viommu_init(void)
 {
-	return vfio_register_iommu_driver(&viommu_driver_ops);
+	int ret;
+
+	viommu_wq = alloc_workqueue("kvm_viommu", WQ_UNBOUND, 0);
+	if (!viommu_wq)
+		return -ENOMEM;
+	ret = vfio_register_iommu_driver(&viommu_driver_ops);
+	if (ret)
+		destroy_workqueue(viommu_wq);
+	return ret;
 }
 
 static void __exit viommu_exit(void)
 {
 	vfio_unregister_iommu_driver(&viommu_driver_ops);
+	destroy_workqueue(viommu_wq);
 }
 
 module_init(viommu_init);

@@ -128,6 +128,8 @@ enum kvm_viommu_format {
  *	IOMMU reserves for one of the table's groups (on x86 the interrupt
  *	window 0xfee00000-0xfeefffff, and any RMRR): DMA there never reaches
  *	memory, so nothing is mapped.
+ * @KVM_VIOMMU_REFUSED_LIMIT: the container maps as many IOVA pages as the
+ *	host allows (kvm_viommu's max_mapped_pages module parameter).
  */
 enum kvm_viommu_refusal {
 	KVM_VIOMMU_REFUSED_NONE = 0,
@@ -140,6 +142,7 @@ enum kvm_viommu_refusal {
 	KVM_VIOMMU_REFUSED_PIN = 7,
 	KVM_VIOMMU_REFUSED_MAP = 8,
 	KVM_VIOMMU_REFUSED_RESERVED_IOVA = 9,
+	KVM_VIOMMU_REFUSED_LIMIT = 10,
 };
 
 /**
@@ -234,8 +237,8 @@ struct kvm_viommu_set_table {
  * like an s390 RPCIT or a VT-d page-selective invalidation.  When it
  * returns 0, every 4 KiB page of the range is either mapped exactly as the
  * guest table says (same guest page, same permission) or not mapped at all;
- * the latter are counted in @refused.  After the first MEMLOCK refusal the
- * refresh pins nothing more but still removes stale mappings.  Errors:
+ * the latter are counted in @refused.  After the first MEMLOCK or LIMIT
+ * refusal the refresh maps nothing more but still removes stale mappings.  Errors:
  * -EINVAL (bad arguments), -ENOENT (no such table), -EPERM (called from a
  * process other than the one that bound the VM), -EINTR (fatal signal:
  * the range is partially refreshed).
@@ -481,5 +484,109 @@ struct kvm_viommu_doorbell_info {
 };
 
 #define KVM_VIOMMU_GET_DOORBELL		_IO(VFIO_TYPE, KVM_VIOMMU_BASE + 5)
+
+/*
+ * Power hypercall operations on sPAPR TCE tables: the TCE hypercalls of
+ * LoPAR, carried out in the kernel on a table of format
+ * KVM_VIOMMU_FMT_SPAPR_TCE.  Each writes TCEs into the guest's table in
+ * guest memory and shadows them in the same call.
+ * Documentation/userspace-api/kvm_viommu.rst, "Power hypercall operations",
+ * has the full contract.
+ */
+
+/* Most TCEs one KVM_VIOMMU_TCE_PUT_INDIRECT takes: one 4 KiB page of them. */
+#define KVM_VIOMMU_TCE_INDIRECT_MAX	512
+
+/**
+ * enum kvm_viommu_tce_op - which TCE hypercall
+ * @KVM_VIOMMU_TCE_PUT: H_PUT_TCE: set the TCE at @ioba to @tce.
+ * @KVM_VIOMMU_TCE_PUT_INDIRECT: H_PUT_TCE_INDIRECT: set @npages TCEs from
+ *	@ioba up to those of the list at guest physical address @tce_list.
+ * @KVM_VIOMMU_TCE_STUFF: H_STUFF_TCE: set @npages TCEs from @ioba up to
+ *	@tce, which must grant neither read nor write.
+ */
+enum kvm_viommu_tce_op {
+	KVM_VIOMMU_TCE_PUT = 1,
+	KVM_VIOMMU_TCE_PUT_INDIRECT = 2,
+	KVM_VIOMMU_TCE_STUFF = 3,
+};
+
+/**
+ * enum kvm_viommu_hcall_ret - hypercall return codes, with PAPR's values
+ * @KVM_VIOMMU_H_SUCCESS: H_SUCCESS: the TCEs are written and shadowed.
+ * @KVM_VIOMMU_H_PARAMETER: H_PARAMETER: a bad argument (@ioba, @npages,
+ *	@tce_list, a TCE), and nothing was written; or the TCEs were written
+ *	but a page they map was refused (@refused is nonzero).
+ * @KVM_VIOMMU_H_TOO_HARD: H_TOO_HARD (Linux's "let userspace handle it",
+ *	never returned to a guest as such): the kernel cannot carry the call
+ *	out (an indirect level of the table is missing, the list or the
+ *	table is not in guest memory), and nothing was written unless the
+ *	guest raced with the call; the VMM handles the hypercall itself.
+ */
+enum kvm_viommu_hcall_ret {
+	KVM_VIOMMU_H_SUCCESS = 0,
+	KVM_VIOMMU_H_PARAMETER = -4,
+	KVM_VIOMMU_H_TOO_HARD = 9999,
+};
+
+/**
+ * struct kvm_viommu_tce - KVM_VIOMMU_TCE argument
+ * @argsz: size of this structure as userspace knows it.
+ * @flags: must be zero.
+ * @op: an &enum kvm_viommu_tce_op.
+ * @table_id: a table of format KVM_VIOMMU_FMT_SPAPR_TCE, from
+ *	KVM_VIOMMU_SET_TABLE.
+ * @ioba: the IO bus address of the first TCE: aligned to the table's
+ *	IOMMU page size, inside its window (aperture).
+ * @tce: PUT: the TCE; STUFF: the value of every TCE; zero for
+ *	PUT_INDIRECT.
+ * @tce_list: PUT_INDIRECT: guest physical address of the list of TCEs
+ *	(big-endian), 4 KiB aligned; zero otherwise.
+ * @npages: PUT_INDIRECT, STUFF: number of TCEs (IOMMU pages), at most
+ *	KVM_VIOMMU_TCE_INDIRECT_MAX for PUT_INDIRECT; zero for PUT.
+ * @hret: output: an &enum kvm_viommu_hcall_ret, for the guest.
+ * @mapped: output: as &struct kvm_viommu_refresh, for the refresh of the
+ *	TCEs' pages.
+ * @unmapped: output: as &struct kvm_viommu_refresh.
+ * @unchanged: output: as &struct kvm_viommu_refresh.
+ * @refused: output: as &struct kvm_viommu_refresh.
+ * @fail_iova: output: as &struct kvm_viommu_refresh.
+ * @fail_reason: output: as &struct kvm_viommu_refresh.
+ * @__reserved: must be zero.
+ *
+ * Carries out the TCE hypercall as book3s_64_vio.c does: the arguments
+ * are checked, every TCE is checked with the decoder's rules and its place
+ * in the guest's table located (through the indirect levels) before any is
+ * written; then the TCEs are written into the table in guest memory and
+ * [@ioba, @ioba + @npages * IOMMU page size) is refreshed as
+ * KVM_VIOMMU_REFRESH would.  Output fields must be zero on input.
+ *
+ * Returns 0 with @hret filled in whatever the hypercall's outcome.
+ * Errors: -EINVAL (bad @flags, @__reserved, @op, a field @op does not use
+ * nonzero, the table is not an sPAPR TCE table, no VM bound), -ENOENT (no
+ * such table), -EPERM (called from a process other than the one that bound
+ * the VM), -ENOMEM, -EINTR (fatal signal: the TCEs may be partially
+ * written and shadowed).
+ */
+struct kvm_viommu_tce {
+	__u32 argsz;
+	__u32 flags;
+	__u32 op;
+	__u32 table_id;
+	__u64 ioba;
+	__u64 tce;
+	__u64 tce_list;
+	__u64 npages;
+	__s64 hret;
+	__u64 mapped;
+	__u64 unmapped;
+	__u64 unchanged;
+	__u64 refused;
+	__u64 fail_iova;
+	__u32 fail_reason;
+	__u32 __reserved;
+};
+
+#define KVM_VIOMMU_TCE			_IO(VFIO_TYPE, KVM_VIOMMU_BASE + 6)
 
 #endif /* _UAPI_LINUX_KVM_VIOMMU_H */

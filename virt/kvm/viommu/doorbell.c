@@ -27,8 +27,8 @@
  *
  * Serialisation: passes take viommu_container.lock, so all doorbells and
  * ioctls of one container are processed one at a time, each ring in order;
- * doorbells of different containers run in parallel on the unbound
- * workqueue.
+ * doorbells of different containers run in parallel on the module's
+ * unbound workqueue.
  */
 #include <linux/eventfd.h>
 #include <linux/file.h>
@@ -229,7 +229,7 @@ static bool viommu_db_pass(struct viommu_doorbell *db, bool *signal)
 	db->passes++;
 
 	idx = srcu_read_lock(&c->kvm->srcu);
-	if (viommu_gm_access(c, db->ring_gpa, &prod, sizeof(prod), false)) {
+	if (viommu_gm_read_u32(c, db->ring_gpa, &prod)) {
 		viommu_db_fail(db, KVM_VIOMMU_RING_ERR_FAULT);
 		goto out;
 	}
@@ -291,7 +291,7 @@ static void viommu_db_work(struct work_struct *work)
 	if (signal && db->done)
 		eventfd_signal(db->done);
 	if (more)
-		queue_work(system_unbound_wq, &db->work);
+		queue_work(viommu_wq, &db->work);
 }
 
 /* Called with the eventfd's wait-queue lock held: queue work, nothing more. */
@@ -305,7 +305,7 @@ static int viommu_db_wakeup(wait_queue_entry_t *wait, unsigned int mode,
 	if (key_to_poll(key) & EPOLLIN) {
 		eventfd_ctx_do_read(db->kick, &cnt);
 		atomic64_inc(&db->kicks);
-		queue_work(system_unbound_wq, &db->work);
+		queue_work(viommu_wq, &db->work);
 	}
 	return 0;
 }
@@ -332,24 +332,27 @@ static void viommu_db_destroy(struct viommu_doorbell *db)
 	kfree(db);
 }
 
-/* Is the whole ring writable guest memory? */
+/*
+ * Is the whole ring writable guest memory?  Checked without writing: the
+ * guest may be using the ring already.
+ */
 static int viommu_db_ring_check(struct viommu_container *c, u64 gpa,
 				u32 entries, u32 *cons)
 {
 	u64 size = VIOMMU_RING_HDR + (u64)entries * VIOMMU_RING_REQ;
-	u64 off;
-	u32 v;
+	u64 off, end;
 	int idx, ret = 0;
 
+	if (check_add_overflow(gpa, size - 1, &end))
+		return -EINVAL;
 	idx = srcu_read_lock(&c->kvm->srcu);
 	for (off = 0; off < size && !ret; off += PAGE_SIZE)
-		ret = viommu_gm_access(c, gpa + off, &v, sizeof(v), false) ?:
-		      viommu_gm_access(c, gpa + off, &v, sizeof(v), true);
+		if (!viommu_gm_writable(c, gpa + off))
+			ret = -EFAULT;
 	if (!ret)
-		ret = viommu_gm_access(c, gpa +
-				       offsetof(struct kvm_viommu_ring_hdr,
-						cons), cons, sizeof(*cons),
-				       false);
+		ret = viommu_gm_read_u32(c, gpa +
+					 offsetof(struct kvm_viommu_ring_hdr,
+						  cons), cons);
 	srcu_read_unlock(&c->kvm->srcu, idx);
 	return ret ? -EINVAL : 0;
 }
@@ -393,7 +396,9 @@ static int viommu_db_create(struct viommu_container *c,
 		}
 	}
 
-	mutex_lock(&c->lock);
+	ret = viommu_lock(c);
+	if (ret)
+		goto err_put;
 	ret = -EINVAL;
 	if (!c->kvm)
 		goto err_unlock;
@@ -412,7 +417,7 @@ static int viommu_db_create(struct viommu_container *c,
 
 	/* Hook, then look at the ring once: a kick before now is not lost. */
 	vfs_poll(file, &db->pt);
-	queue_work(system_unbound_wq, &db->work);
+	queue_work(viommu_wq, &db->work);
 	arg->id = db->id;
 	mutex_unlock(&c->lock);
 	fput(file);
@@ -420,6 +425,7 @@ static int viommu_db_create(struct viommu_container *c,
 
 err_unlock:
 	mutex_unlock(&c->lock);
+err_put:
 	if (db->done)
 		eventfd_ctx_put(db->done);
 err_kick:

@@ -21,16 +21,21 @@
  * (FOLL_LONGTERM, and FOLL_WRITE unless its memslot is read-only, so the
  * page behind a frame cannot change under a later writable mapping) and
  * charged once to locked_vm.  c->pins maps the frame to an xarray value
- * holding its page frame number, whether a writable mapping used it (to
- * dirty the page on unpin) and how many IOVA pages map it.  The count is
+ * holding its page frame number, whether it was pinned writable, whether a
+ * writable mapping used it (to dirty the page on unpin) and how many IOVA
+ * pages map it.  A frame pinned read-only (its memslot was read-only) is
+ * never handed out for a writable mapping, even if the memslot has become
+ * writable since: the pinned page may be one the VMM cannot write, such as
+ * the page cache of a file it mapped read-only.  The count is
  * bounded so that a guest mapping one page everywhere cannot push the
  * page's reference count anywhere near overflow: GUP adds
  * GUP_PIN_COUNTING_BIAS per pin, we add one pin per frame.
  */
-#define VIOMMU_PIN_COUNT_BITS	22
+#define VIOMMU_PIN_COUNT_BITS	21
 #define VIOMMU_PIN_COUNT_MAX	(BIT(VIOMMU_PIN_COUNT_BITS) - 1)
 #define VIOMMU_PIN_DIRTY	BIT(VIOMMU_PIN_COUNT_BITS)
-#define VIOMMU_PIN_PFN_SHIFT	(VIOMMU_PIN_COUNT_BITS + 1)
+#define VIOMMU_PIN_WRITABLE	BIT(VIOMMU_PIN_COUNT_BITS + 1)
+#define VIOMMU_PIN_PFN_SHIFT	(VIOMMU_PIN_COUNT_BITS + 2)
 
 /*
  * The VMM address backing guest frame @gfn, for reading or (@write) for
@@ -73,9 +78,44 @@ int viommu_gm_read_entry(struct viommu_container *c, u64 gpa, u64 *raw)
 	if (viommu_gm_hva(c, gpa_to_gfn(gpa), false, &hva, &ro))
 		return -EFAULT;
 	hva += offset_in_page(gpa);
-	if (copy_from_user(raw, (const void __user *)hva, sizeof(*raw)))
+	/* One 8-byte access: the guest may be rewriting the entry. */
+	if (get_user(*raw, (u64 __user *)hva))
 		return -EFAULT;
 	return 0;
+}
+
+/**
+ * viommu_gm_read_u32 - read a 32-bit value the guest may be writing
+ * @c: the container (VM bound, srcu held, current->mm the VMM's).
+ * @gpa: guest physical address, 4-byte aligned.
+ * @val: the value, as stored.
+ *
+ * Return: 0, or -EFAULT.
+ */
+int viommu_gm_read_u32(struct viommu_container *c, u64 gpa, u32 *val)
+{
+	unsigned long hva;
+	bool ro;
+
+	if (gpa & (sizeof(u32) - 1) ||
+	    viommu_gm_hva(c, gpa_to_gfn(gpa), false, &hva, &ro))
+		return -EFAULT;
+	return get_user(*val, (u32 __user *)(hva + offset_in_page(gpa)));
+}
+
+/**
+ * viommu_gm_writable - is @gpa in writable guest memory?
+ * @c: the container (VM bound, srcu held).
+ * @gpa: guest physical address.
+ *
+ * Return: true when the guest page is in a writable memslot.
+ */
+bool viommu_gm_writable(struct viommu_container *c, u64 gpa)
+{
+	unsigned long hva;
+	bool ro;
+
+	return !viommu_gm_hva(c, gpa_to_gfn(gpa), true, &hva, &ro);
 }
 
 /**
@@ -146,6 +186,7 @@ static u32 viommu_pin_new(struct viommu_container *c, gfn_t gfn, bool write,
 		goto err_unpin;
 	old = xa_store(&c->pins, gfn,
 		       xa_mk_value(pfn << VIOMMU_PIN_PFN_SHIFT |
+				   (ro ? 0 : VIOMMU_PIN_WRITABLE) |
 				   (write ? VIOMMU_PIN_DIRTY : 0) | 1),
 		       GFP_KERNEL_ACCOUNT);
 	if (xa_is_err(old))
@@ -189,7 +230,8 @@ u32 viommu_pin_get(struct viommu_container *c, gfn_t gfn, bool write,
 	if (why)
 		return why;
 	v = xa_to_value(entry);
-	if ((v & VIOMMU_PIN_COUNT_MAX) == VIOMMU_PIN_COUNT_MAX)
+	if ((v & VIOMMU_PIN_COUNT_MAX) == VIOMMU_PIN_COUNT_MAX ||
+	    (write && !(v & VIOMMU_PIN_WRITABLE)))
 		return KVM_VIOMMU_REFUSED_PIN;
 	v = (v + 1) | (write ? VIOMMU_PIN_DIRTY : 0);
 	/* Replacing a present value allocates nothing and cannot fail. */

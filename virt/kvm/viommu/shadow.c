@@ -15,6 +15,7 @@
 #include <linux/iommu.h>
 #include <linux/kvm_host.h>
 #include <linux/mm.h>
+#include <linux/moduleparam.h>
 #include <linux/sched/signal.h>
 #include <linux/sizes.h>
 #include <linux/slab.h>
@@ -23,6 +24,17 @@
 
 #define VIOMMU_PAGE_SHIFT	12
 #define VIOMMU_UNPIN_BATCH	64
+
+/*
+ * Most IOVA pages one container may map.  Pins are charged to locked_vm per
+ * guest frame, but one frame may back many IOVA pages, and each costs shadow
+ * and IOMMU page-table memory the guest alone decides on: this bounds it.
+ * Set it to the IOVA space the largest assigned guest needs.
+ */
+unsigned long viommu_max_mapped_pages = 1UL << 26;	/* 256 GiB of IOVA */
+module_param_named(max_mapped_pages, viommu_max_mapped_pages, ulong, 0644);
+MODULE_PARM_DESC(max_mapped_pages,
+		 "Most 4 KiB IOVA pages one container may map (default 2^26)");
 
 /* Returned through the walker when the work budget is spent. */
 #define VIOMMU_STOP		1
@@ -35,7 +47,8 @@ static_assert(PAGE_SIZE == SZ_4K, "kvm-viommu shadows at 4 KiB granularity");
  * @t: the table being refreshed.
  * @out: the result counters handed back to userspace.
  * @gather: unmaps not yet synced from the IOTLB.
- * @no_more_pins: a MEMLOCK refusal happened; map nothing more.
+ * @no_more_pins: a MEMLOCK or LIMIT refusal happened; map nothing more.
+ * @stop_why: that refusal.
  * @limited: @budget applies.
  * @budget: work units left (pages visited, mappings removed, spans).
  * @next: when the budget ran out, the first IOVA not refreshed.
@@ -49,6 +62,7 @@ struct viommu_refresh_ctx {
 	struct kvm_viommu_refresh *out;
 	struct iommu_iotlb_gather gather;
 	bool no_more_pins;
+	u32 stop_why;
 	bool limited;
 	u64 budget;
 	u64 next;
@@ -105,16 +119,20 @@ static void viommu_pin_put_now(struct viommu_container *c, gfn_t gfn)
 		viommu_gm_unpin(&page, &dirty, 1);
 }
 
+/* DMA is cache coherent, as with vfio_iommu_type1 (see table.c). */
 static int viommu_iommu_prot(u32 prot)
 {
-	return ((prot & VIOMMU_PROT_READ) ? IOMMU_READ : 0) |
+	return IOMMU_CACHE |
+	       ((prot & VIOMMU_PROT_READ) ? IOMMU_READ : 0) |
 	       ((prot & VIOMMU_PROT_WRITE) ? IOMMU_WRITE : 0);
 }
 
 /* Sync the IOTLB, then release the pins of what it no longer maps. */
 static void viommu_flush(struct viommu_refresh_ctx *r)
 {
-	iommu_iotlb_sync(r->t->domain, &r->gather);
+	/* Nothing gathered: nothing to invalidate. */
+	if (r->gather.start <= r->gather.end)
+		iommu_iotlb_sync(r->t->domain, &r->gather);
 	iommu_iotlb_gather_init(&r->gather);
 	viommu_gm_unpin(r->unpin, r->dirty, r->nr_unpin);
 	r->nr_unpin = 0;
@@ -227,8 +245,11 @@ static void viommu_refuse(struct viommu_refresh_ctx *r, u64 iova,
 	}
 	r->out->refused += npages;
 	r->c->refusals += npages;
-	if (why == KVM_VIOMMU_REFUSED_MEMLOCK)
+	if (why == KVM_VIOMMU_REFUSED_MEMLOCK ||
+	    why == KVM_VIOMMU_REFUSED_LIMIT) {
 		r->no_more_pins = true;
+		r->stop_why = why;
+	}
 }
 
 /*
@@ -317,7 +338,9 @@ static u32 viommu_map_page(struct viommu_refresh_ctx *r, u64 iova, gfn_t gfn,
 	u32 why;
 
 	if (r->no_more_pins)
-		return KVM_VIOMMU_REFUSED_MEMLOCK;
+		return r->stop_why;
+	if (c->mapped_pages >= READ_ONCE(viommu_max_mapped_pages))
+		return KVM_VIOMMU_REFUSED_LIMIT;
 
 	why = viommu_pin_get(c, gfn, write, &page);
 	if (why)
@@ -366,7 +389,8 @@ static u64 viommu_refresh_block(struct viommu_refresh_ctx *r, u64 iova,
 
 	if (!(t->domain->pgsize_bitmap & size) || (iova & (size - 1)) ||
 	    (gfn & (n - 1)) || npages < n || r->no_more_pins ||
-	    (r->limited && r->budget < 2 * n))
+	    (r->limited && r->budget < 2 * n) ||
+	    c->mapped_pages + n > READ_ONCE(viommu_max_mapped_pages))
 		return 0;
 
 	/* Already shadowed by the same large mapping: nothing to do. */
@@ -615,7 +639,11 @@ int viommu_refresh_table(struct viommu_container *c, struct viommu_table *t,
 	r->out = out;
 	r->limited = budget;
 	r->budget = budget ? *budget : 0;
-	r->no_more_pins = out->fail_reason == KVM_VIOMMU_REFUSED_MEMLOCK;
+	if (out->fail_reason == KVM_VIOMMU_REFUSED_MEMLOCK ||
+	    out->fail_reason == KVM_VIOMMU_REFUSED_LIMIT) {
+		r->no_more_pins = true;
+		r->stop_why = out->fail_reason;
+	}
 	iommu_iotlb_gather_init(&r->gather);
 
 	w = (struct viommu_walk) {

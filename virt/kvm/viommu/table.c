@@ -122,6 +122,13 @@ static int viommu_group_switch(struct viommu_container *c,
 	ret = iommu_attach_group(t->domain, g->group);
 	if (ret)
 		return ret;
+	/*
+	 * Snooped DMA where the IOMMU can enforce it, as vfio_iommu_type1
+	 * asks once a device is attached (an IOMMU that cannot refuses the
+	 * attach of an enforcing domain); every mapping gets IOMMU_CACHE.
+	 */
+	if (!t->nr_groups && t->domain->ops->enforce_cache_coherency)
+		t->domain->ops->enforce_cache_coherency(t->domain);
 	g->table = t;
 	t->nr_groups++;
 	return 0;
@@ -210,8 +217,10 @@ viommu_table_create(struct viommu_container *c, struct viommu_group *g,
 		goto err_free;
 	}
 
-	ret = xa_alloc(&c->tables, &t->id, t, xa_limit_31b, GFP_KERNEL_ACCOUNT);
-	if (ret)
+	/* Cyclic ids: a doorbell request never lands on a successor table. */
+	ret = xa_alloc_cyclic(&c->tables, &t->id, t, XA_LIMIT(1, INT_MAX),
+			      &c->next_table_id, GFP_KERNEL_ACCOUNT);
+	if (ret < 0)
 		goto err_domain;
 	return t;
 

@@ -53,10 +53,12 @@
 #define _VIOMMU_H
 
 #include <linux/iommu.h>
+#include <linux/kref.h>
 #include <linux/kvm_host.h>
 #include <linux/list.h>
 #include <linux/mm_types.h>
 #include <linux/mutex.h>
+#include <linux/workqueue.h>
 #include <linux/xarray.h>
 
 #include "fmt/viommu_fmt.h"
@@ -115,9 +117,16 @@ struct viommu_table {
 
 /**
  * struct viommu_container - state behind one VFIO container
+ * @ref: one reference for the VFIO core (dropped at .release()) and one
+ *	per ioctl in progress: the VFIO core calls our ioctls without its
+ *	container lock, so an ioctl may still be on its way in, or waiting
+ *	for @lock, when the last group leaves.
+ * @dead: set under @lock when .release() starts: ioctls then fail with
+ *	-ENODEV and nothing new (VM binding, doorbell) can be created.
  * @lock: protects everything below; see the lock order above.
  * @groups: attached groups (struct viommu_group).
  * @tables: table id -> struct viommu_table.
+ * @next_table_id: where the cyclic allocation of table ids goes on.
  * @kvm: the bound VM (reference held), or NULL before KVM_VIOMMU_BIND_VM.
  * @mm: the VMM's mm (mmgrab), the only mm we pin from and charge.
  * @task: group leader of the binding task (reference held), whose
@@ -134,9 +143,12 @@ struct viommu_table {
  * @refusals: refused pages, cumulative.
  */
 struct viommu_container {
+	struct kref ref;
+	bool dead;
 	struct mutex lock;	/* see "Locking" at the top of this file */
 	struct list_head groups;
 	struct xarray tables;
+	u32 next_table_id;
 	struct kvm *kvm;
 	struct mm_struct *mm;
 	struct task_struct *task;
@@ -149,6 +161,10 @@ struct viommu_container {
 	u64 refreshes;
 	u64 refusals;
 };
+
+/* vfio_iommu_kvm.c: the container */
+int viommu_lock(struct viommu_container *c);
+extern struct workqueue_struct *viommu_wq;
 
 /* bind.c: the VM binding */
 int viommu_bind_vm(struct viommu_container *c, int vm_fd);
@@ -167,6 +183,8 @@ void viommu_table_info(struct viommu_container *c,
 int viommu_gm_read_entry(struct viommu_container *c, u64 gpa, u64 *raw);
 int viommu_gm_access(struct viommu_container *c, u64 gpa, void *buf,
 		     unsigned int len, bool write);
+int viommu_gm_read_u32(struct viommu_container *c, u64 gpa, u32 *val);
+bool viommu_gm_writable(struct viommu_container *c, u64 gpa);
 u32 viommu_pin_get(struct viommu_container *c, gfn_t gfn, bool write,
 		   struct page **page);
 struct page *viommu_pin_put(struct viommu_container *c, gfn_t gfn,
@@ -182,6 +200,7 @@ int viommu_get_doorbell(struct viommu_container *c,
 void viommu_doorbells_destroy(struct viommu_container *c);
 
 /* shadow.c: refresh and teardown of the shadow */
+extern unsigned long viommu_max_mapped_pages;
 int viommu_refresh(struct viommu_container *c,
 		   struct kvm_viommu_refresh *arg);
 struct viommu_table *viommu_refresh_check(struct viommu_container *c,
@@ -191,5 +210,8 @@ int viommu_refresh_table(struct viommu_container *c, struct viommu_table *t,
 			 u64 iova, u64 last, u64 *budget,
 			 struct kvm_viommu_refresh *out, u64 *next);
 void viommu_shadow_clear(struct viommu_container *c, struct viommu_table *t);
+
+/* tce.c: the Power TCE hypercalls on sPAPR TCE tables */
+int viommu_tce(struct viommu_container *c, struct kvm_viommu_tce *arg);
 
 #endif /* _VIOMMU_H */

@@ -5,6 +5,7 @@
  * pins and locked_vm.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
@@ -262,6 +263,44 @@ TEST_F(viommu, self_referencing_table)
 	EXPECT_REFRESH(rf, 16384, 0, 0, 0);
 	expect_counts(_metadata, c, 1, 16384);
 	EXPECT_EQ(4, vm_locked_kb());
+}
+
+static int set_max_mapped_pages(const char *val)
+{
+	int fd = open("/sys/module/kvm_viommu/parameters/max_mapped_pages",
+		      O_WRONLY);
+	int ret = 0;
+
+	if (fd < 0)
+		return -errno;
+	if (write(fd, val, strlen(val)) != (ssize_t)strlen(val))
+		ret = -errno;
+	close(fd);
+	return ret;
+}
+
+/* The host's bound on IOVA pages per container (not locked_vm). */
+TEST_F(viommu, mapped_pages_limit)
+{
+	int c = self->v.container;
+	struct kvm_viommu_refresh rf;
+	uint32_t id;
+	int i;
+
+	ASSERT_EQ(0, viommu_fixture_table(&self->v, &self->gt, &id));
+	/* One guest frame everywhere: locked_vm alone would not stop it. */
+	for (i = 0; i < 64; i++)
+		gt_map(&self->gt, IOVA + i * SZ_4K, GUEST_DATA, 1, true);
+	ASSERT_EQ(0, set_max_mapped_pages("16"));
+	ASSERT_EQ(0, viommu_refresh_raw(c, id, IOVA, 64 * SZ_4K, &rf));
+	ASSERT_EQ(0, set_max_mapped_pages("67108864"));
+	EXPECT_REFRESH(rf, 16, 0, 0, 48);
+	EXPECT_EQ(IOVA + 16 * SZ_4K, rf.fail_iova);
+	EXPECT_EQ(KVM_VIOMMU_REFUSED_LIMIT, rf.fail_reason);
+	expect_counts(_metadata, c, 1, 16);
+
+	ASSERT_EQ(0, viommu_refresh_raw(c, id, IOVA, 64 * SZ_4K, &rf));
+	EXPECT_REFRESH(rf, 48, 0, 16, 0);
 }
 
 /* The host's reserved IOVAs (x86: the MSI window) are never mapped. */

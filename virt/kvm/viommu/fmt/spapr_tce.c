@@ -127,6 +127,63 @@ static void spapr_tce_decode(const struct viommu_fmt_cfg *cfg,
 		    ((e & TCE_WRITE) ? VIOMMU_PROT_WRITE : 0);
 }
 
+/**
+ * viommu_spapr_tce_entry - where the TCE translating an IOVA lives
+ * @cfg: the table's layout.
+ * @root: guest physical address of the top-level table.
+ * @iova: an IOVA of the window (from @cfg->iova_base, below 2^59 bytes
+ *	past it).
+ * @read: reads the 8-byte entry at @gpa, as &struct viommu_walk.read.
+ * @ctx: passed to @read.
+ * @gpa: set to the guest physical address of @iova's TCE.
+ *
+ * Follows the indirect levels exactly as the walker does with
+ * spapr_tce_decode(), so the TCE found is the one a walk of @iova reads.
+ * The TCE itself is not read.
+ *
+ * Return: 0; -ENOENT when an indirect entry on the way is not valid
+ * (neither R nor W: a missing level); -EFAULT when one cannot be read;
+ * -EINVAL when one is malformed, or for a layout, root or IOVA the table
+ * cannot have.
+ */
+int viommu_spapr_tce_entry(const struct viommu_fmt_cfg *cfg, u64 root,
+			   u64 iova, int (*read)(void *ctx, u64 gpa, u64 *raw),
+			   void *ctx, u64 *gpa)
+{
+	u64 off = iova - cfg->iova_base;
+	unsigned int level;
+
+	if (viommu_fmt_check(&viommu_fmt_spapr_tce, cfg) ||
+	    !spapr_tce_layout_ok(cfg) || iova < cfg->iova_base ||
+	    off >> TCE_WINDOW_BITS ||
+	    root & (viommu_fmt_spapr_tce.root_align - 1))
+		return -EINVAL;
+
+	for (level = cfg->levels; level > 1; level--) {
+		unsigned int shift = spapr_tce_level_shift(cfg, level);
+		unsigned int bits = spapr_tce_level_bits(cfg, level);
+		u64 idx = (off >> shift) & (BIT_ULL(bits) - 1);
+		struct viommu_pte pte = { .kind = VIOMMU_PTE_BAD };
+		u64 raw;
+
+		if (read(ctx, root + idx * sizeof(u64), &raw))
+			return -EFAULT;
+		spapr_tce_decode(cfg, level,
+				 cfg->iova_base + (off & ~(BIT_ULL(shift) - 1)),
+				 raw, &pte);
+		if (pte.kind == VIOMMU_PTE_NONE)
+			return -ENOENT;
+		if (pte.kind != VIOMMU_PTE_TABLE)
+			return -EINVAL;
+		root = pte.addr;
+	}
+
+	*gpa = root + ((off >> cfg->page_shift) &
+		       (BIT_ULL(spapr_tce_level_bits(cfg, 1)) - 1)) *
+		      sizeof(u64);
+	return 0;
+}
+
 const struct viommu_fmt viommu_fmt_spapr_tce = {
 	.name = "spapr-tce",
 	.min_levels = 1,

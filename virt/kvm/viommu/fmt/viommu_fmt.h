@@ -189,6 +189,11 @@ const struct viommu_fmt *viommu_fmt_get(u32 format);
 /* Bitmap of supported enum kvm_viommu_format values. */
 u64 viommu_fmt_supported(void);
 
+/* sPAPR TCE: the guest physical address of the TCE of @iova (spapr_tce.c). */
+int viommu_spapr_tce_entry(const struct viommu_fmt_cfg *cfg, u64 root,
+			   u64 iova, int (*read)(void *ctx, u64 gpa, u64 *raw),
+			   void *ctx, u64 *gpa);
+
 extern const struct viommu_fmt viommu_fmt_x86_64;
 extern const struct viommu_fmt viommu_fmt_arm_lpae_s1;
 extern const struct viommu_fmt viommu_fmt_arm_lpae_s2;

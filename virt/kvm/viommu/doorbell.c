@@ -33,6 +33,7 @@
 #include <linux/eventfd.h>
 #include <linux/file.h>
 #include <linux/kthread.h>
+#include <linux/memcontrol.h>
 #include <linux/poll.h>
 #include <linux/sched/mm.h>
 #include <linux/slab.h>
@@ -60,6 +61,9 @@ static_assert(VIOMMU_RING_HDR == 64 && VIOMMU_RING_REQ == 64);
  * @pt: poll table used once to hook @wait.
  * @work: the worker.
  * @kicks: signals seen (atomic: counted in the wait-queue callback).
+ * @memcg: the VMM's memory cgroup (reference held): what the worker
+ *	allocates (shadow, IOMMU page tables) is charged there, as it would
+ *	be from the VMM's own REFRESH ioctl.
  *
  * Under viommu_container.lock, changed by the worker only:
  * @cons: requests completed (the authoritative consumer index).
@@ -83,6 +87,7 @@ struct viommu_doorbell {
 	poll_table pt;
 	struct work_struct work;
 	atomic64_t kicks;
+	struct mem_cgroup *memcg;
 
 	u32 cons;
 	u32 error;
@@ -277,14 +282,17 @@ static void viommu_db_work(struct work_struct *work)
 						  work);
 	struct viommu_container *c = db->c;
 	bool signal = false, more;
+	struct mem_cgroup *old_memcg;
 
 	/* The VMM is exiting: its files, and so this doorbell, go soon. */
 	if (!mmget_not_zero(c->mm))
 		return;
 	kthread_use_mm(c->mm);
+	old_memcg = set_active_memcg(db->memcg);
 	mutex_lock(&c->lock);
 	more = viommu_db_pass(db, &signal);
 	mutex_unlock(&c->lock);
+	set_active_memcg(old_memcg);
 	kthread_unuse_mm(c->mm);
 	mmput(c->mm);
 
@@ -329,6 +337,7 @@ static void viommu_db_destroy(struct viommu_doorbell *db)
 	eventfd_ctx_put(db->kick);
 	if (db->done)
 		eventfd_ctx_put(db->done);
+	mem_cgroup_put(db->memcg);
 	kfree(db);
 }
 
@@ -414,6 +423,7 @@ static int viommu_db_create(struct viommu_container *c,
 		ret = -ENOSPC;
 	if (ret)
 		goto err_unlock;
+	db->memcg = get_mem_cgroup_from_mm(c->mm);
 
 	/* Hook, then look at the ring once: a kick before now is not lost. */
 	vfs_poll(file, &db->pt);

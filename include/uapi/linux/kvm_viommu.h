@@ -195,9 +195,13 @@ struct kvm_viommu_bind_vm {
  * Requires a bound VM.  Moving a group from one table to another leaves no
  * mapping of the old table visible to the group; a table whose last group
  * leaves is destroyed (its pages unmapped and unpinned).  A new table starts
- * empty: nothing is mapped until a refresh.  Errors: -EINVAL (bad format,
- * levels, alignment or aperture; no VM bound), -ENOENT (@group_id is not
- * attached to this container), -ENOMEM.
+ * empty: nothing is mapped until a refresh.  A group joining a table that
+ * maps IOVAs its IOMMU reserves has those unmapped.  If the group cannot
+ * be attached to the table (an IOMMU that cannot share the domain), it
+ * keeps the table it had.  Errors: -EINVAL (bad format, levels, alignment
+ * or aperture; no VM bound), -EPERM (not the process that bound the VM),
+ * -ENOENT (@group_id is not attached to this container), -ENOMEM, or the
+ * IOMMU's error for the attach.
  */
 struct kvm_viommu_set_table {
 	__u32 argsz;

@@ -100,38 +100,46 @@ out_free:
 	return ret;
 }
 
-/* Attach @g to @t, or block its DMA when @t is NULL. */
+/*
+ * Attach @g to @t, or block its DMA when @t is NULL.  If @t refuses the
+ * group, the group goes back to the table it had (which it can always
+ * rejoin), so a failed move leaves everything as it was.  A table whose
+ * last group leaves is destroyed.
+ */
 static int viommu_group_switch(struct viommu_container *c,
 			       struct viommu_group *g, struct viommu_table *t)
 {
 	struct viommu_table *old = g->table;
-	int ret;
+	int ret = 0;
 
 	if (old == t)
 		return 0;
 
-	if (old) {
+	if (old)
 		iommu_detach_group(old->domain, g->group);
-		g->table = NULL;
-		if (!--old->nr_groups)
-			viommu_table_destroy(c, old);
+	if (t) {
+		ret = iommu_attach_group(t->domain, g->group);
+		if (ret) {
+			if (old && WARN_ON(iommu_attach_group(old->domain,
+							      g->group)))
+				goto leave_old;
+			return ret;
+		}
+		/*
+		 * Snooped DMA where the IOMMU can enforce it, as
+		 * vfio_iommu_type1 asks once a device is attached (an IOMMU
+		 * that cannot refuses the attach of an enforcing domain);
+		 * every mapping gets IOMMU_CACHE.
+		 */
+		if (!t->nr_groups && t->domain->ops->enforce_cache_coherency)
+			t->domain->ops->enforce_cache_coherency(t->domain);
+		t->nr_groups++;
 	}
-	if (!t)
-		return 0;
-
-	ret = iommu_attach_group(t->domain, g->group);
-	if (ret)
-		return ret;
-	/*
-	 * Snooped DMA where the IOMMU can enforce it, as vfio_iommu_type1
-	 * asks once a device is attached (an IOMMU that cannot refuses the
-	 * attach of an enforcing domain); every mapping gets IOMMU_CACHE.
-	 */
-	if (!t->nr_groups && t->domain->ops->enforce_cache_coherency)
-		t->domain->ops->enforce_cache_coherency(t->domain);
-	g->table = t;
-	t->nr_groups++;
-	return 0;
+leave_old:
+	g->table = ret ? NULL : t;
+	if (old && !--old->nr_groups)
+		viommu_table_destroy(c, old);
+	return ret;
 }
 
 /**
@@ -253,6 +261,37 @@ static int viommu_table_check(const struct kvm_viommu_set_table *arg,
 	return 0;
 }
 
+/*
+ * @g joined @t, which may already map IOVAs that @g's IOMMU reserves:
+ * refresh those ranges, which now refuses them (and unmaps what was there).
+ */
+static void viommu_table_resv_refresh(struct viommu_container *c,
+				      struct viommu_table *t,
+				      struct viommu_group *g)
+{
+	struct iommu_resv_region *region;
+	struct kvm_viommu_refresh out;
+	u64 start, last, next;
+	unsigned long index;
+
+	list_for_each_entry(region, &g->resv_regions, list) {
+		if (region->type == IOMMU_RESV_DIRECT_RELAXABLE ||
+		    !region->length)
+			continue;
+		start = max_t(u64, region->start & ~(u64)(SZ_4K - 1),
+			      t->aperture_start);
+		last = min_t(u64, (region->start + region->length - 1) |
+				  (SZ_4K - 1), t->aperture_last);
+		index = start >> PAGE_SHIFT;
+		if (start > last ||
+		    !xa_find(&t->shadow, &index, last >> PAGE_SHIFT,
+			     XA_PRESENT))
+			continue;
+		memset(&out, 0, sizeof(out));
+		viommu_refresh_table(c, t, start, last, NULL, &out, &next);
+	}
+}
+
 /**
  * viommu_set_table - KVM_VIOMMU_SET_TABLE
  * @c: the container (lock held).
@@ -277,6 +316,9 @@ int viommu_set_table(struct viommu_container *c,
 
 	if (!c->kvm)
 		return -EINVAL;
+	/* Joining a table may refresh it, which reads guest memory. */
+	if (current->mm != c->mm)
+		return -EPERM;
 
 	list_for_each_entry(g, &c->groups, node)
 		if (g->id == arg->group_id)
@@ -318,6 +360,8 @@ found:
 		return ret;
 	}
 	arg->table_id = t->id;
+	if (!created)
+		viommu_table_resv_refresh(c, t, g);
 	return 0;
 }
 

@@ -203,6 +203,8 @@ TEST_F(viommu, set_table_errors)
 	int c = self->v.container, g = self->v.group_id;
 	uint64_t root = self->gt.root, last = TEST_APERTURE_LAST;
 	uint32_t id, id2;
+	int status;
+	pid_t pid;
 
 	/* Wrong order: no VM bound yet. */
 	EXPECT_EQ(-EINVAL, viommu_set_table_raw(c, g, KVM_VIOMMU_FMT_X86_64,
@@ -263,6 +265,15 @@ TEST_F(viommu, set_table_errors)
 
 	ASSERT_EQ(0, viommu_info_raw(c, &info));
 	EXPECT_EQ(0, info.nr_tables);
+
+	/* Only the process that bound the VM. */
+	pid = fork();
+	ASSERT_LE(0, pid);
+	if (!pid)
+		_exit(viommu_set_table_raw(c, g, KVM_VIOMMU_FMT_X86_64, 4, root,
+					   0, last, &id) == -EPERM ? 0 : 1);
+	ASSERT_EQ(pid, waitpid(pid, &status, 0));
+	EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0);
 
 	/*
 	 * Valid: a table, here from a caller built against the first version

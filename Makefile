@@ -6,6 +6,7 @@
 #   make check     style gates, builds for Debian 6.12 and 7.2, VM selftests
 #   make demo      boot a VM and walk through guest table -> device DMA
 #   make fuzz      fuzz every guest table decoder, FUZZ_TIME s each (60)
+#   make bench     type1 vs kvm-viommu, ratios in one boot (results/)
 #   make clean
 #
 # VFIO_PRIV names a directory D holding D/drivers/vfio/vfio.h from the source
@@ -25,6 +26,9 @@ check:
 demo:
 	scripts/demo.sh
 
+bench:
+	scripts/bench.sh
+
 FUZZ_TIME ?= 60
 fuzz:
 	scripts/vm/host-deps.sh
@@ -37,4 +41,4 @@ clean:
 		-o -name '.*.cmd' -o -name 'modules.order' -o -name 'Module.symvers' \
 		| grep -v '^./.git' | xargs rm -f
 
-.PHONY: all modules check demo fuzz clean
+.PHONY: all modules check demo bench fuzz clean

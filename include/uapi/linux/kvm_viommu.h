@@ -367,10 +367,26 @@ enum kvm_viommu_ring_error {
  *	KVM_VIOMMU_REFRESH does.
  * @KVM_VIOMMU_REQ_REFRESH_ALL: refresh the table's whole aperture (a
  *	global invalidation); iova and size must be zero.
+ * @KVM_VIOMMU_REQ_TCE_PUT: H_PUT_TCE on an sPAPR TCE table, as
+ *	KVM_VIOMMU_TCE: iova is the IOBA, size the TCE, flags zero.
+ * @KVM_VIOMMU_REQ_TCE_PUT_INDIRECT: H_PUT_TCE_INDIRECT: iova is the IOBA,
+ *	size the guest physical address of the TCE list, flags the number of
+ *	TCEs (1 to KVM_VIOMMU_TCE_INDIRECT_MAX).
+ * @KVM_VIOMMU_REQ_TCE_STUFF: H_STUFF_TCE: iova is the IOBA, size the TCE,
+ *	flags the number of TCEs (1 to KVM_VIOMMU_TCE_INDIRECT_MAX per
+ *	request).
+ *
+ * For the TCE operations the status tells the hypercall's return: DONE is
+ * H_SUCCESS, INVALID, NO_TABLE and REFUSED are H_PARAMETER, ERROR is
+ * H_HARDWARE (the kernel could not reach the table: the VMM must handle
+ * it, as for H_TOO_HARD).
  */
 enum kvm_viommu_req_op {
 	KVM_VIOMMU_REQ_REFRESH = 1,
 	KVM_VIOMMU_REQ_REFRESH_ALL = 2,
+	KVM_VIOMMU_REQ_TCE_PUT = 3,
+	KVM_VIOMMU_REQ_TCE_PUT_INDIRECT = 4,
+	KVM_VIOMMU_REQ_TCE_STUFF = 5,
 };
 
 /**

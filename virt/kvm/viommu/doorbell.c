@@ -69,6 +69,8 @@ static_assert(VIOMMU_RING_HDR == 64 && VIOMMU_RING_REQ == 64);
  * @cons: requests completed (the authoritative consumer index).
  * @error: an enum kvm_viommu_ring_error; nonzero disables the ring.
  * @busy: the request at @cons is partly done.
+ * @tce_status: for a TCE request whose call failed after writing some
+ *	TCEs: the status to report once those are shadowed.
  * @table_id: its table.
  * @resume: its first IOVA still to refresh.
  * @last: its last IOVA.
@@ -92,6 +94,7 @@ struct viommu_doorbell {
 	u32 cons;
 	u32 error;
 	bool busy;
+	u32 tce_status;
 	u32 table_id;
 	u64 resume;
 	u64 last;
@@ -106,6 +109,67 @@ static u64 viommu_db_slot(struct viommu_doorbell *db, u32 index)
 	       (u64)(index & (db->entries - 1)) * VIOMMU_RING_REQ;
 }
 
+/* Resume the request at db->cons over [@iova, @last] of table @table_id. */
+static void viommu_db_busy(struct viommu_doorbell *db, u32 table_id,
+			   u64 iova, u64 last)
+{
+	memset(&db->acc, 0, sizeof(db->acc));
+	db->table_id = table_id;
+	db->resume = iova;
+	db->last = last;
+	db->busy = true;
+}
+
+/*
+ * A TCE request: validate it and write its TCEs now, as the hypercall
+ * would; shadowing them is then an ordinary refresh of their range, in
+ * bounded passes.  At most KVM_VIOMMU_TCE_INDIRECT_MAX TCEs per request.
+ */
+static u32 viommu_db_start_tce(struct viommu_doorbell *db,
+			       const struct kvm_viommu_ring_req *req)
+{
+	static const u32 ops[] = {
+		[KVM_VIOMMU_REQ_TCE_PUT] = KVM_VIOMMU_TCE_PUT,
+		[KVM_VIOMMU_REQ_TCE_PUT_INDIRECT] = KVM_VIOMMU_TCE_PUT_INDIRECT,
+		[KVM_VIOMMU_REQ_TCE_STUFF] = KVM_VIOMMU_TCE_STUFF,
+	};
+	struct kvm_viommu_tce arg = {
+		.op = ops[req->op],
+		.table_id = req->table_id,
+		.ioba = req->iova,
+	};
+	u64 first, last;
+	int ret;
+
+	if (req->op == KVM_VIOMMU_REQ_TCE_PUT) {
+		if (req->flags)
+			return KVM_VIOMMU_REQ_INVALID;
+		arg.tce = req->size;
+	} else {
+		if (!req->flags || req->flags > KVM_VIOMMU_TCE_INDIRECT_MAX)
+			return KVM_VIOMMU_REQ_INVALID;
+		arg.npages = req->flags;
+		if (req->op == KVM_VIOMMU_REQ_TCE_STUFF)
+			arg.tce = req->size;
+		else
+			arg.tce_list = req->size;
+	}
+
+	ret = viommu_tce_write(db->c, &arg, &first, &last);
+	if (ret)
+		return ret == -ENOENT ? KVM_VIOMMU_REQ_NO_TABLE :
+		       ret == -EINVAL ? KVM_VIOMMU_REQ_INVALID :
+					KVM_VIOMMU_REQ_ERROR;
+	/* Whatever was written is shadowed, even if the call then failed. */
+	if (last >= first)
+		viommu_db_busy(db, req->table_id, first, last);
+	if (arg.hret == KVM_VIOMMU_H_SUCCESS)
+		return KVM_VIOMMU_REQ_PENDING;
+	db->tce_status = arg.hret == KVM_VIOMMU_H_TOO_HARD ?
+			 KVM_VIOMMU_REQ_ERROR : KVM_VIOMMU_REQ_INVALID;
+	return db->busy ? KVM_VIOMMU_REQ_PENDING : db->tce_status;
+}
+
 /* Start the request at db->cons: 0, or the status that ends it at once. */
 static u32 viommu_db_start(struct viommu_doorbell *db,
 			   const struct kvm_viommu_ring_req *req)
@@ -114,6 +178,12 @@ static u32 viommu_db_start(struct viommu_doorbell *db,
 	struct viommu_table *t;
 	u64 iova, last;
 
+	switch (req->op) {
+	case KVM_VIOMMU_REQ_TCE_PUT:
+	case KVM_VIOMMU_REQ_TCE_PUT_INDIRECT:
+	case KVM_VIOMMU_REQ_TCE_STUFF:
+		return viommu_db_start_tce(db, req);
+	}
 	if (req->flags)
 		return KVM_VIOMMU_REQ_INVALID;
 
@@ -140,11 +210,7 @@ static u32 viommu_db_start(struct viommu_doorbell *db,
 	}
 
 	/* From here on only the kernel's copy counts, not guest memory. */
-	memset(&db->acc, 0, sizeof(db->acc));
-	db->table_id = req->table_id;
-	db->resume = iova;
-	db->last = last;
-	db->busy = true;
+	viommu_db_busy(db, req->table_id, iova, last);
 	return KVM_VIOMMU_REQ_PENDING;
 }
 
@@ -182,6 +248,8 @@ static int viommu_db_one(struct viommu_doorbell *db, u64 *budget)
 		}
 		if (ret)
 			status = KVM_VIOMMU_REQ_ERROR;
+		else if (db->tce_status)
+			status = db->tce_status;
 		else if (db->acc.refused)
 			status = KVM_VIOMMU_REQ_REFUSED;
 		else
@@ -198,6 +266,7 @@ done:
 	req.unmapped = db->busy ? db->acc.unmapped : 0;
 	req.refused = db->busy ? db->acc.refused : 0;
 	db->busy = false;
+	db->tce_status = 0;
 	/* Only the kernel's half of the request is written. */
 	return viommu_gm_access(c, gpa + offsetof(typeof(req), status),
 				&req.status,

@@ -207,24 +207,29 @@ static bool viommu_tce_args_ok(const struct kvm_viommu_tce *arg)
 }
 
 /**
- * viommu_tce - KVM_VIOMMU_TCE
+ * viommu_tce_write - validate a TCE hypercall and write its TCEs
  * @c: the container (lock held).
- * @arg: the request; its output fields are filled in.
+ * @arg: the request; @arg->hret is set.
+ * @first: set to the first IOVA whose TCE was written.
+ * @last: set to the last one's last byte; below @first when nothing was
+ *	written (then there is nothing to shadow).
  *
  * Return: 0 with @arg->hret set, or -EINVAL, -ENOENT, -EPERM, -ENOMEM,
  * -EINTR (see the uAPI).
  */
-int viommu_tce(struct viommu_container *c, struct kvm_viommu_tce *arg)
+int viommu_tce_write(struct viommu_container *c, struct kvm_viommu_tce *arg,
+		     u64 *first, u64 *last)
 {
-	struct kvm_viommu_refresh rf = {};
 	struct viommu_tce_call call = { .c = c, .ioba = arg->ioba };
 	bool written = false;
-	u64 last, next, one;
+	u64 one;
 	int idx, ret;
 	s64 hret;
 
 	lockdep_assert_held(&c->lock);
 
+	*first = 1;
+	*last = 0;
 	if (!c->kvm || !viommu_tce_args_ok(arg))
 		return -EINVAL;
 	if (current->mm != c->mm)
@@ -258,23 +263,10 @@ int viommu_tce(struct viommu_container *c, struct kvm_viommu_tce *arg)
 		goto out_free;
 	if (ret)
 		hret = KVM_VIOMMU_H_TOO_HARD;
-	if (!written)
-		goto out;
-
-	last = call.ioba + (call.npages << call.t->cfg.page_shift) - 1;
-	ret = viommu_refresh_table(c, call.t, call.ioba, last, NULL, &rf,
-				   &next);
-	arg->mapped = rf.mapped;
-	arg->unmapped = rf.unmapped;
-	arg->unchanged = rf.unchanged;
-	arg->refused = rf.refused;
-	arg->fail_iova = rf.fail_iova;
-	arg->fail_reason = rf.fail_reason;
-	if (ret)
-		goto out_free;
-	c->refreshes++;
-	if (!hret && rf.refused)
-		hret = KVM_VIOMMU_H_PARAMETER;
+	if (written) {
+		*first = call.ioba;
+		*last = call.ioba + (call.npages << call.t->cfg.page_shift) - 1;
+	}
 out:
 	arg->hret = hret;
 	ret = 0;
@@ -282,4 +274,38 @@ out_free:
 	if (call.tces != &one)
 		kfree(call.tces);
 	return ret;
+}
+
+/**
+ * viommu_tce - KVM_VIOMMU_TCE
+ * @c: the container (lock held).
+ * @arg: the request; its output fields are filled in.
+ *
+ * Return: 0 with @arg->hret set, or -EINVAL, -ENOENT, -EPERM, -ENOMEM,
+ * -EINTR (see the uAPI).
+ */
+int viommu_tce(struct viommu_container *c, struct kvm_viommu_tce *arg)
+{
+	struct kvm_viommu_refresh rf = {};
+	u64 first, last, next;
+	int ret;
+
+	ret = viommu_tce_write(c, arg, &first, &last);
+	if (ret || last < first)
+		return ret;
+
+	ret = viommu_refresh_table(c, xa_load(&c->tables, arg->table_id),
+				   first, last, NULL, &rf, &next);
+	arg->mapped = rf.mapped;
+	arg->unmapped = rf.unmapped;
+	arg->unchanged = rf.unchanged;
+	arg->refused = rf.refused;
+	arg->fail_iova = rf.fail_iova;
+	arg->fail_reason = rf.fail_reason;
+	if (ret)
+		return ret;
+	c->refreshes++;
+	if (!arg->hret && rf.refused)
+		arg->hret = KVM_VIOMMU_H_PARAMETER;
+	return 0;
 }

@@ -213,5 +213,7 @@ void viommu_shadow_clear(struct viommu_container *c, struct viommu_table *t);
 
 /* tce.c: the Power TCE hypercalls on sPAPR TCE tables */
 int viommu_tce(struct viommu_container *c, struct kvm_viommu_tce *arg);
+int viommu_tce_write(struct viommu_container *c, struct kvm_viommu_tce *arg,
+		     u64 *first, u64 *last);
 
 #endif /* _VIOMMU_H */

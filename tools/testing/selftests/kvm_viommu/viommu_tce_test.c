@@ -10,6 +10,7 @@
 #include <endian.h>
 #include <errno.h>
 #include <string.h>
+#include <sys/eventfd.h>
 #include <sys/ioctl.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -512,6 +513,68 @@ TEST_F(viommu, stuff)
 	EXPECT_COUNTS(0, 500, 0, 0);
 	expect_counts(_metadata, c, 0, 0);
 	EXPECT_EQ(0, tt_get(&tc.tt, ioba));
+}
+
+/* The same hypercalls posted on a doorbell ring, processed in the kernel. */
+TEST_F(viommu, ring_ops)
+{
+	uint64_t ring_gpa = GUEST_DATA + 12 * SZ_1M, ioba = WIN + 64 * SZ_4K;
+	struct kvm_viommu_set_doorbell db = {
+		.argsz = sizeof(db),
+		.done_fd = -1,
+		.entries = 8,
+		.ring_gpa = ring_gpa,
+	};
+	struct kvm_viommu_ring_hdr *hdr = (void *)(self->v.mem + ring_gpa);
+	struct kvm_viommu_ring_req *req = (void *)(hdr + 1);
+	int c = self->v.container, i;
+	uint64_t one = 1;
+
+	TCE_SETUP();
+	make_levels(ioba, 1024);
+	make_list(&self->v, 512);
+	memset(hdr, 0, 64 + 8 * 64);
+	db.kick_fd = eventfd(0, EFD_CLOEXEC);
+	ASSERT_LE(0, db.kick_fd);
+	ASSERT_EQ(0, ioctl(c, KVM_VIOMMU_SET_DOORBELL, &db));
+
+	req[0] = (struct kvm_viommu_ring_req){ .table_id = tc.id,
+		.op = KVM_VIOMMU_REQ_TCE_PUT, .iova = ioba,
+		.size = (GUEST_DATA + 600 * SZ_4K) | TCE_RW };
+	req[1] = (struct kvm_viommu_ring_req){ .table_id = tc.id,
+		.op = KVM_VIOMMU_REQ_TCE_PUT_INDIRECT, .flags = 512,
+		.iova = ioba + SZ_4K, .size = LIST_GPA };
+	req[2] = (struct kvm_viommu_ring_req){ .table_id = tc.id,
+		.op = KVM_VIOMMU_REQ_TCE_STUFF, .flags = 100,
+		.iova = ioba + SZ_4K, .size = 0 };
+	/* A TCE with a reserved bit: H_PARAMETER, nothing written. */
+	req[3] = (struct kvm_viommu_ring_req){ .table_id = tc.id,
+		.op = KVM_VIOMMU_REQ_TCE_PUT, .iova = ioba + 900 * SZ_4K,
+		.size = GUEST_DATA | 0x4 | TCE_RW };
+	/* STUFF needs a count. */
+	req[4] = (struct kvm_viommu_ring_req){ .table_id = tc.id,
+		.op = KVM_VIOMMU_REQ_TCE_STUFF, .iova = ioba };
+	__atomic_store_n(&hdr->prod, 5, __ATOMIC_RELEASE);
+	ASSERT_EQ(sizeof(one), write(db.kick_fd, &one, sizeof(one)));
+	for (i = 0; i < 60000 && __atomic_load_n(&hdr->cons, __ATOMIC_ACQUIRE) < 5;
+	     i++)
+		usleep(1000);
+	ASSERT_EQ(5, hdr->cons);
+
+	EXPECT_EQ(KVM_VIOMMU_REQ_DONE, req[0].status);
+	EXPECT_EQ(1, req[0].mapped);
+	EXPECT_EQ(KVM_VIOMMU_REQ_DONE, req[1].status);
+	EXPECT_EQ(512, req[1].mapped);
+	EXPECT_EQ(KVM_VIOMMU_REQ_DONE, req[2].status);
+	EXPECT_EQ(100, req[2].unmapped);
+	EXPECT_EQ(KVM_VIOMMU_REQ_INVALID, req[3].status);
+	EXPECT_EQ(0, tt_get(&tc.tt, ioba + 900 * SZ_4K));
+	EXPECT_EQ(KVM_VIOMMU_REQ_INVALID, req[4].status);
+	EXPECT_EQ((GUEST_DATA + 600 * SZ_4K) | TCE_RW, tt_get(&tc.tt, ioba));
+	EXPECT_EQ(0, tt_get(&tc.tt, ioba + SZ_4K));
+	/* 1 + 512 mapped, 100 cleared; frames 0..511 and 600. */
+	expect_counts(_metadata, c, 1 + 412, 1 + 412);
+	close(db.kick_fd);
 }
 
 /* Multi-level tables: a missing indirect level is for userspace. */

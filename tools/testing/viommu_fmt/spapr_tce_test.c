@@ -35,14 +35,7 @@
  * Output is TAP; the exit status is nonzero when any check fails.
  * "spapr_tce_test SEED" reruns one random seed alone.
  */
-#include <stdarg.h>
-#include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
-
-#include "viommu_fmt.h"
-
-#define ARRAY_SIZE(a)	(sizeof(a) / sizeof((a)[0]))
+#include "fmt_harness.h"
 
 #define MEM_BASE	0x240000000ULL	/* GPA of guest memory: 9 GiB */
 #define MEM_SIZE	(16ULL << 20)
@@ -60,75 +53,6 @@
 #define WINDOW_BITS	59
 #define MIN_PS		12
 #define MAX_PS		34
-
-/* ---- TAP runner ---- */
-
-static unsigned int nr_checks;
-static unsigned int nr_failed;
-static char diags[8192];	/* diag() lines, printed after the next check */
-static size_t diags_len;
-
-static void check(bool ok, const char *fmt, ...)
-{
-	va_list ap;
-
-	nr_checks++;
-	if (!ok)
-		nr_failed++;
-	printf("%sok %u ", ok ? "" : "not ", nr_checks);
-	va_start(ap, fmt);
-	vprintf(fmt, ap);
-	va_end(ap);
-	putchar('\n');
-	fputs(diags, stdout);
-	diags[0] = 0;
-	diags_len = 0;
-	fflush(stdout);
-}
-
-static void diag(const char *fmt, ...)
-{
-	size_t room = sizeof(diags) - diags_len;
-	va_list ap;
-	int len;
-
-	if (room < 4)
-		return;
-	len = snprintf(diags + diags_len, room, "# ");
-	va_start(ap, fmt);
-	len += vsnprintf(diags + diags_len + len, room - len, fmt, ap);
-	va_end(ap);
-	if ((size_t)len + 1 < room) {
-		diags[diags_len + len] = '\n';
-		diags[diags_len + len + 1] = 0;
-		diags_len += len + 1;
-	} else {
-		diags_len = sizeof(diags) - 1;
-	}
-}
-
-/* ---- deterministic random numbers (splitmix64) ---- */
-
-static u64 rng_state;
-
-static u64 rnd(void)
-{
-	u64 z = (rng_state += 0x9e3779b97f4a7c15ULL);
-
-	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
-	z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
-	return z ^ (z >> 31);
-}
-
-static u64 rnd_below(u64 n)
-{
-	return n ? rnd() % n : 0;
-}
-
-static bool chance(unsigned int percent)
-{
-	return rnd_below(100) < percent;
-}
 
 /* ---- the table layout, as the test understands it ---- */
 
@@ -179,13 +103,6 @@ static bool layout_ok(unsigned int levels, unsigned int ps)
 
 /* ---- guest memory and the walk context ---- */
 
-struct leaf {
-	u64 iova;
-	u64 last;
-	u64 gpa;
-	u32 prot;
-};
-
 struct ctx {
 	u8 *mem;		/* MEM_SIZE bytes at GPA MEM_BASE */
 	u64 used;		/* bytes handed out as tables */
@@ -196,7 +113,7 @@ struct ctx {
 	unsigned long reads;
 
 	/* emit_model() */
-	const struct leaf *leaves;
+	const struct h_leaf *leaves;
 	unsigned int nr_leaves;
 	unsigned int cur;
 	u64 next;
@@ -286,27 +203,6 @@ static void init_walk(struct viommu_walk *w, struct ctx *c,
 	w->ctx = c;
 }
 
-static const char *kind_name(enum viommu_span_kind kind)
-{
-	switch (kind) {
-	case VIOMMU_SPAN_HOLE:
-		return "HOLE";
-	case VIOMMU_SPAN_LEAF:
-		return "LEAF";
-	case VIOMMU_SPAN_REFUSED:
-		return "REFUSED";
-	}
-	return "?";
-}
-
-static void print_span(const char *what, const struct viommu_span *s)
-{
-	diag("  %s %s [%#llx, %#llx] gpa %#llx prot %u refusal %u", what,
-	     kind_name(s->kind), (unsigned long long)s->iova,
-	     (unsigned long long)s->last, (unsigned long long)s->gpa,
-	     s->prot, s->refusal);
-}
-
 static u32 tce_prot(u64 e)
 {
 	return ((e & TCE_R) ? VIOMMU_PROT_READ : 0) |
@@ -366,20 +262,13 @@ static bool encode_tce(struct ctx *c, const struct layout *l, u64 page,
 	return true;
 }
 
-static int cmp_leaf(const void *a, const void *b)
-{
-	const struct leaf *x = a, *y = b;
-
-	return x->iova < y->iova ? -1 : x->iova > y->iova;
-}
-
 /*
  * Fill the window of @l with random TCEs; returns the number of valid ones
  * (R or W set), sorted in @leaves.  Pages cluster around a few bases (and
  * the two ends of the window) so that tables are shared.
  */
 static unsigned int build_random(struct ctx *c, const struct layout *l,
-				 struct leaf *leaves)
+				 struct h_leaf *leaves)
 {
 	unsigned int want = 1 + rnd_below(MAX_LEAVES), n = 0, i;
 	u64 bases[4];
@@ -417,7 +306,7 @@ static unsigned int build_random(struct ctx *c, const struct layout *l,
 		leaves[n].prot = tce_prot(tce);
 		n++;
 	}
-	qsort(leaves, n, sizeof(*leaves), cmp_leaf);
+	qsort(leaves, n, sizeof(*leaves), h_cmp_leaf);
 	return n;
 }
 
@@ -432,7 +321,7 @@ static int model_fail(struct ctx *c, const struct viommu_span *s,
 	c->bad = true;
 	len = snprintf(c->why, sizeof(c->why),
 		       "%s [%#llx, %#llx] gpa %#llx prot %u refusal %u: ",
-		       kind_name(s->kind), (unsigned long long)s->iova,
+		       h_kind_name(s->kind), (unsigned long long)s->iova,
 		       (unsigned long long)s->last, (unsigned long long)s->gpa,
 		       s->prot, s->refusal);
 	if (len < 0 || len >= (int)sizeof(c->why))
@@ -446,7 +335,7 @@ static int model_fail(struct ctx *c, const struct viommu_span *s,
 static int emit_model(void *opaque, const struct viommu_span *s)
 {
 	struct ctx *c = opaque;
-	const struct leaf *l;
+	const struct h_leaf *l;
 
 	if (c->done)
 		return model_fail(c, s, "span after the end of the range");
@@ -489,7 +378,7 @@ static int emit_model(void *opaque, const struct viommu_span *s)
 }
 
 static bool walk_model(struct ctx *c, const struct viommu_walk *w,
-		       const struct leaf *leaves, unsigned int n,
+		       const struct h_leaf *leaves, unsigned int n,
 		       u64 iova, u64 last)
 {
 	int ret;
@@ -541,13 +430,13 @@ static u64 jitter(unsigned int ps)
 }
 
 /* A range of the window: mostly near TCEs, sometimes anywhere. */
-static void pick_range(const struct layout *l, const struct leaf *leaves,
+static void pick_range(const struct layout *l, const struct h_leaf *leaves,
 		       unsigned int n, u64 *first, u64 *last)
 {
 	u64 lo = l->base, hi = window_last(l), x, y;
 	unsigned int i = rnd_below(n), j = i + rnd_below(8);
-	const struct leaf *a = &leaves[i];
-	const struct leaf *b = &leaves[j < n ? j : n - 1];
+	const struct h_leaf *a = &leaves[i];
+	const struct h_leaf *b = &leaves[j < n ? j : n - 1];
 	unsigned int r = rnd_below(16);
 
 	if (!n || !r) {			/* anywhere, up to 4096 pages */
@@ -625,7 +514,7 @@ static void pick_window(struct layout *l, unsigned int levels,
 
 static void test_random(struct ctx *c, unsigned int levels, u64 seed)
 {
-	static struct leaf leaves[MAX_LEAVES];
+	static struct h_leaf leaves[MAX_LEAVES];
 	unsigned int valid[MAX_PS - MIN_PS + 1], nr_valid = 0, ps, n, i;
 	struct layout l;
 	struct viommu_walk w;
@@ -674,22 +563,6 @@ static int emit_record(void *opaque, const struct viommu_span *s)
 	return 0;
 }
 
-static bool same_meaning(const struct viommu_span *a,
-			 const struct viommu_span *b)
-{
-	if (a->kind != b->kind || a->last + 1 != b->iova)
-		return false;
-	switch (a->kind) {
-	case VIOMMU_SPAN_HOLE:
-		return true;
-	case VIOMMU_SPAN_LEAF:
-		return a->prot == b->prot &&
-		       a->gpa + (a->last - a->iova) + 1 == b->gpa;
-	default:
-		return a->refusal == b->refusal;
-	}
-}
-
 /*
  * Walk [iova, last] and compare with @exp, after merging neighbouring
  * spans that mean the same.
@@ -726,11 +599,11 @@ static bool walk_expect(struct ctx *c, const struct layout *l, u64 iova,
 			diag("walk [%#llx, %#llx]: span %u out of order",
 			     (unsigned long long)iova,
 			     (unsigned long long)last, i);
-			print_span("got", s);
+			h_print_span("got", s);
 			return false;
 		}
 		next = s->last + 1;
-		if (n && same_meaning(&c->spans[n - 1], s))
+		if (n && h_same_meaning(&c->spans[n - 1], s))
 			c->spans[n - 1].last = s->last;
 		else
 			c->spans[n++] = *s;
@@ -750,21 +623,13 @@ static bool walk_expect(struct ctx *c, const struct layout *l, u64 iova,
 		diag("walk [%#llx, %#llx]: span %u differs",
 		     (unsigned long long)iova, (unsigned long long)last, i);
 		if (e)
-			print_span("expected", e);
+			h_print_span("expected", e);
 		if (g)
-			print_span("got     ", g);
+			h_print_span("got     ", g);
 		return false;
 	}
 	return true;
 }
-
-#define HOLE(a, b)	{ .kind = VIOMMU_SPAN_HOLE, .iova = (a), .last = (b) }
-#define REFUSED(a, b, why) \
-	{ .kind = VIOMMU_SPAN_REFUSED, .iova = (a), .last = (b), \
-	  .refusal = (why) }
-#define LEAF(a, b, g, p) \
-	{ .kind = VIOMMU_SPAN_LEAF, .iova = (a), .last = (b), .gpa = (g), \
-	  .prot = (p) }
 
 /*
  * A fixed window for hand-made tables: at @base, covering 3 root entries
@@ -832,15 +697,15 @@ static bool entry_reads_as(struct ctx *c, unsigned int levels,
 	x = base;
 	y = wl;
 	if (x < start)
-		exp[n++] = (struct viommu_span)HOLE(x, start - 1);
+		exp[n++] = (struct viommu_span)H_HOLE(x, start - 1);
 	exp[n] = *what;
 	exp[n].iova = start;
 	exp[n].last = end;
 	n++;
 	if (end < y)
-		exp[n++] = (struct viommu_span)HOLE(end + 1, y);
+		exp[n++] = (struct viommu_span)H_HOLE(end + 1, y);
 	if (what->kind == VIOMMU_SPAN_HOLE) {
-		exp[0] = (struct viommu_span)HOLE(x, y);
+		exp[0] = (struct viommu_span)H_HOLE(x, y);
 		n = 1;
 	}
 	if (!walk_expect(c, &l, x, y, exp, n))
@@ -894,7 +759,7 @@ static void test_leaf_prot(struct ctx *c)
 			     levels++) {
 				u64 gpa = rnd() & GENMASK_ULL(51, ps);
 				struct viommu_span leaf =
-					LEAF(0, 0, gpa, tce_prot(perm));
+					H_LEAF(0, 0, gpa, tce_prot(perm));
 
 				ok = entry_reads_as(c, levels, ps,
 						    some_base(ps), rnd(), 1,
@@ -934,8 +799,8 @@ static void test_indirect_prot(struct ctx *c)
 					  gpa | leafp);
 				iova = page << 12;
 				exp[0] = (struct viommu_span)
-					LEAF(iova, iova + 0xfff, gpa,
-					     tce_prot(leafp));
+					H_LEAF(iova, iova + 0xfff, gpa,
+					       tce_prot(leafp));
 				ok = walk_expect(c, &l, iova, iova + 0xfff,
 						 exp, 1);
 			}
@@ -946,7 +811,7 @@ static void test_indirect_prot(struct ctx *c)
 
 static void test_holes(struct ctx *c)
 {
-	static const struct viommu_span hole = HOLE(0, 0);
+	static const struct viommu_span hole = H_HOLE(0, 0);
 	unsigned int levels, level, i;
 	bool ok = true;
 
@@ -964,7 +829,7 @@ static void test_holes(struct ctx *c)
 static void test_leaf_reserved(struct ctx *c)
 {
 	static const struct viommu_span bad =
-		REFUSED(0, 0, KVM_VIOMMU_REFUSED_RESERVED_BITS);
+		H_REFUSED(0, 0, KVM_VIOMMU_REFUSED_RESERVED_BITS);
 	unsigned int i, bit, levels;
 
 	for (i = 0; i < ARRAY_SIZE(some_ps); i++) {
@@ -996,7 +861,7 @@ static void test_leaf_reserved(struct ctx *c)
 static void test_indirect_reserved(struct ctx *c)
 {
 	static const struct viommu_span bad =
-		REFUSED(0, 0, KVM_VIOMMU_REFUSED_RESERVED_BITS);
+		H_REFUSED(0, 0, KVM_VIOMMU_REFUSED_RESERVED_BITS);
 	unsigned int levels, level, bit;
 	bool ok = true;
 
@@ -1020,7 +885,7 @@ static void test_indirect_reserved(struct ctx *c)
 static void test_table_fault(struct ctx *c)
 {
 	static const struct viommu_span fault =
-		REFUSED(0, 0, KVM_VIOMMU_REFUSED_TABLE_FAULT);
+		H_REFUSED(0, 0, KVM_VIOMMU_REFUSED_TABLE_FAULT);
 	static const u64 outside[] = {
 		0, MEM_BASE - TABLE_SIZE, MEM_BASE + MEM_SIZE, TABLE_ADDR,
 	};
@@ -1043,7 +908,7 @@ static void test_table_fault(struct ctx *c)
 
 		fixed_layout(c, &l, levels, 12, BIT_ULL(59));
 		l.root = MEM_BASE + MEM_SIZE;
-		exp = (struct viommu_span)REFUSED(l.base, window_last(&l),
+		exp = (struct viommu_span)H_REFUSED(l.base, window_last(&l),
 						 KVM_VIOMMU_REFUSED_TABLE_FAULT);
 		ok = walk_expect(c, &l, l.base, window_last(&l), &exp, 1);
 	}
@@ -1062,14 +927,14 @@ static void test_table_fault(struct ctx *c)
 			set_entry(c, table, (levels == 1 ? 512 : 0) + i,
 				  (0x100000000ULL + (i << 16)) | TCE_RW);
 		c->fault_gpa = table + ((levels == 1 ? 512 : 0) + 3) * 8;
-		exp[0] = (struct viommu_span)LEAF(base + (512 << 16),
+		exp[0] = (struct viommu_span)H_LEAF(base + (512 << 16),
 						  base + (515 << 16) - 1,
 						  0x100000000ULL,
 						  VIOMMU_PROT_RW);
-		exp[1] = (struct viommu_span)REFUSED(base + (515 << 16),
+		exp[1] = (struct viommu_span)H_REFUSED(base + (515 << 16),
 						     base + (516 << 16) - 1,
 						     KVM_VIOMMU_REFUSED_TABLE_FAULT);
-		exp[2] = (struct viommu_span)LEAF(base + (516 << 16),
+		exp[2] = (struct viommu_span)H_LEAF(base + (516 << 16),
 						  base + (1024 << 16) - 1,
 						  0x100000000ULL + (4 << 16),
 						  VIOMMU_PROT_RW);
@@ -1101,14 +966,14 @@ static bool extra_level(struct ctx *c, unsigned int levels, unsigned int ps)
 	l.pages = root_entries(&built) << (9 * (levels - 1));
 	wl = window_last(&l);
 	s = (page >> 9) << ps;
-	exp[0] = (struct viommu_span)HOLE(0, s - 1);
+	exp[0] = (struct viommu_span)H_HOLE(0, s - 1);
 	if (t & (BIT_ULL(ps) - 1))
-		exp[1] = (struct viommu_span)REFUSED(s, s + BIT_ULL(ps) - 1,
+		exp[1] = (struct viommu_span)H_REFUSED(s, s + BIT_ULL(ps) - 1,
 					KVM_VIOMMU_REFUSED_RESERVED_BITS);
 	else
-		exp[1] = (struct viommu_span)LEAF(s, s + BIT_ULL(ps) - 1, t,
+		exp[1] = (struct viommu_span)H_LEAF(s, s + BIT_ULL(ps) - 1, t,
 						  VIOMMU_PROT_RW);
-	exp[2] = (struct viommu_span)HOLE(s + BIT_ULL(ps), wl);
+	exp[2] = (struct viommu_span)H_HOLE(s + BIT_ULL(ps), wl);
 	return walk_expect(c, &l, 0, wl, exp, 3);
 }
 
@@ -1152,10 +1017,10 @@ static void test_cycles(struct ctx *c)
 		set_entry(c, l.root, 1, l.root | TCE_RW);
 		for (lv = levels; lv >= 1; lv--)
 			off += BIT_ULL(lshift(&l, lv));
-		exp[0] = (struct viommu_span)HOLE(0, off - 1);
-		exp[1] = (struct viommu_span)LEAF(off, off + 0xfff, l.root,
+		exp[0] = (struct viommu_span)H_HOLE(0, off - 1);
+		exp[1] = (struct viommu_span)H_LEAF(off, off + 0xfff, l.root,
 						  VIOMMU_PROT_RW);
-		exp[2] = (struct viommu_span)HOLE(off + 0x1000,
+		exp[2] = (struct viommu_span)H_HOLE(off + 0x1000,
 						  window_last(&l));
 		ok = walk_expect(c, &l, 0, window_last(&l), exp, 3);
 	}
@@ -1170,9 +1035,9 @@ static void test_big_endian(struct ctx *c)
 
 	fixed_layout(c, &l, 1, 12, 0);
 	memcpy(c->mem + (l.root - MEM_BASE), bytes, 8);
-	exp[0] = (struct viommu_span)LEAF(0, 0xfff, 0x1234567000ULL,
+	exp[0] = (struct viommu_span)H_LEAF(0, 0xfff, 0x1234567000ULL,
 					  VIOMMU_PROT_WRITE);
-	exp[1] = (struct viommu_span)HOLE(0x1000, window_last(&l));
+	exp[1] = (struct viommu_span)H_HOLE(0x1000, window_last(&l));
 	check(walk_expect(c, &l, 0, window_last(&l), exp, 2),
 	      "sPAPR TCE: TCEs are big-endian");
 }
@@ -1258,7 +1123,7 @@ static void test_layouts(struct ctx *c)
 				.pages = 1,
 			};
 			struct viommu_walk w;
-			struct viommu_span exp = REFUSED(0, 0,
+			struct viommu_span exp = H_REFUSED(0, 0,
 				KVM_VIOMMU_REFUSED_RESERVED_BITS);
 
 			if (layout_ok(levels, ps))
@@ -1330,6 +1195,7 @@ int main(int argc, char **argv)
 	u64 seed, first = 1, last = NR_SEEDS;
 	struct ctx *c = calloc(1, sizeof(*c));
 	unsigned int levels;
+	int ret;
 
 	if (argc > 1) {
 		first = strtoull(argv[1], NULL, 0);
@@ -1360,10 +1226,8 @@ int main(int argc, char **argv)
 		for (levels = 1; levels <= 5; levels++)
 			test_random(c, levels, seed);
 
-	printf("1..%u\n", nr_checks);
-	if (nr_failed)
-		printf("# %u of %u checks failed\n", nr_failed, nr_checks);
+	ret = tap_done();
 	free(c->mem);
 	free(c);
-	return nr_failed ? 1 : 0;
+	return ret;
 }

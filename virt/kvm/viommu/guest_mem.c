@@ -162,6 +162,41 @@ static int viommu_gm_charge(struct viommu_container *c, long npages)
 	return ret;
 }
 
+/*
+ * locked_vm is charged under the mmap write lock, too dear per 4 KiB page:
+ * pins draw on c->charge_credit, topped up VIOMMU_CHARGE_BATCH pages at a
+ * time (one page at a time once the batch no longer fits under
+ * RLIMIT_MEMLOCK, so the limit is still met exactly), and releases return
+ * to it.  viommu_gm_settle() gives the credit back, so outside a refresh
+ * locked_vm is exactly the pinned frames.
+ */
+#define VIOMMU_CHARGE_BATCH	64
+
+static int viommu_gm_take(struct viommu_container *c)
+{
+	if (!c->charge_credit) {
+		if (!viommu_gm_charge(c, VIOMMU_CHARGE_BATCH))
+			c->charge_credit = VIOMMU_CHARGE_BATCH;
+		else if (!viommu_gm_charge(c, 1))
+			c->charge_credit = 1;
+		else
+			return -ENOMEM;
+	}
+	c->charge_credit--;
+	return 0;
+}
+
+/**
+ * viommu_gm_settle - return the unused locked_vm credit
+ * @c: the container (lock held).
+ */
+void viommu_gm_settle(struct viommu_container *c)
+{
+	if (c->charge_credit)
+		viommu_gm_charge(c, -(long)c->charge_credit);
+	c->charge_credit = 0;
+}
+
 /* Pin a frame nothing in the container holds yet. */
 static u32 viommu_pin_new(struct viommu_container *c, gfn_t gfn, bool write,
 			  struct page **page)
@@ -175,7 +210,7 @@ static u32 viommu_pin_new(struct viommu_container *c, gfn_t gfn, bool write,
 	if (why)
 		return why;
 
-	if (viommu_gm_charge(c, 1))
+	if (viommu_gm_take(c))
 		return KVM_VIOMMU_REFUSED_MEMLOCK;
 	if (pin_user_pages_fast(hva, 1, FOLL_LONGTERM | (ro ? 0 : FOLL_WRITE),
 				page) != 1)
@@ -197,7 +232,7 @@ static u32 viommu_pin_new(struct viommu_container *c, gfn_t gfn, bool write,
 err_unpin:
 	unpin_user_page(*page);
 err_uncharge:
-	viommu_gm_charge(c, -1);
+	c->charge_credit++;
 	return KVM_VIOMMU_REFUSED_PIN;
 }
 
@@ -268,7 +303,7 @@ struct page *viommu_pin_put(struct viommu_container *c, gfn_t gfn, bool *dirty)
 		return NULL;
 	}
 	xa_erase(&c->pins, gfn);
-	viommu_gm_charge(c, -1);
+	c->charge_credit++;
 	c->pinned_pages--;
 	*dirty = v & VIOMMU_PIN_DIRTY;
 	return pfn_to_page(v >> VIOMMU_PIN_PFN_SHIFT);

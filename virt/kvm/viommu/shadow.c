@@ -660,6 +660,7 @@ int viommu_refresh_table(struct viommu_container *c, struct viommu_table *t,
 	srcu_read_unlock(&c->kvm->srcu, idx);
 
 	viommu_flush(r);
+	viommu_gm_settle(c);
 	if (budget)
 		*budget = r->budget;
 	if (ret == VIOMMU_STOP) {

@@ -174,6 +174,7 @@ void viommu_table_destroy(struct viommu_container *c, struct viommu_table *t)
 	lockdep_assert_held(&c->lock);
 
 	viommu_shadow_clear(c, t);
+	viommu_gm_settle(c);
 	xa_erase(&c->tables, t->id);
 	xa_destroy(&t->shadow);
 	iommu_domain_free(t->domain);

@@ -136,7 +136,10 @@ struct viommu_table {
  *	documents their worker, teardown order and serialisation).
  * @pins: guest frame -> xarray value (pfn, dirty, number of IOVA pages
  *	mapping it); see guest_mem.c.
- * @pinned_pages: guest frames pinned now (= pages charged to locked_vm).
+ * @charge_credit: pages charged to locked_vm but not used by a pin yet
+ *	(guest_mem.c); zero outside a refresh.
+ * @pinned_pages: guest frames pinned now (= pages charged to locked_vm
+ *	outside a refresh).
  * @mapped_pages: IOVA pages mapped now.
  * @mapped_blocks: large (2 MiB, 1 GiB) IOMMU mappings among them.
  * @refreshes: completed refresh requests.
@@ -155,6 +158,7 @@ struct viommu_container {
 	bool lock_cap;
 	struct xarray doorbells;
 	struct xarray pins;
+	u64 charge_credit;
 	u64 pinned_pages;
 	u64 mapped_pages;
 	u64 mapped_blocks;
@@ -191,6 +195,7 @@ struct page *viommu_pin_put(struct viommu_container *c, gfn_t gfn,
 			    bool *dirty);
 struct page *viommu_pin_page(struct viommu_container *c, gfn_t gfn);
 void viommu_gm_unpin(struct page **pages, const bool *dirty, unsigned int n);
+void viommu_gm_settle(struct viommu_container *c);
 
 /* doorbell.c: guest requests processed by a kernel worker */
 int viommu_set_doorbell(struct viommu_container *c,

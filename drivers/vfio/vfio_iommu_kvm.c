@@ -32,7 +32,6 @@ static void *viommu_open(unsigned long arg)
 	INIT_LIST_HEAD(&c->groups);
 	xa_init_flags(&c->tables, XA_FLAGS_ALLOC1);
 	xa_init_flags(&c->doorbells, XA_FLAGS_ALLOC);
-	xa_init(&c->pins);
 	return c;
 }
 
@@ -43,7 +42,6 @@ static void viommu_container_free(struct kref *ref)
 
 	xa_destroy(&c->tables);
 	xa_destroy(&c->doorbells);
-	xa_destroy(&c->pins);
 	mutex_destroy(&c->lock);
 	kfree(c);
 }
@@ -75,6 +73,8 @@ static void viommu_release(void *iommu_data)
 
 	/* First the workers, which take the lock and use the tables. */
 	viommu_doorbells_destroy(c);
+	/* Then the memslot notifier, which takes the lock too. */
+	viommu_untrack(c);
 
 	mutex_lock(&c->lock);
 	/* The VFIO core detaches every group first; be safe if it did not. */
@@ -82,7 +82,6 @@ static void viommu_release(void *iommu_data)
 		viommu_group_del(c, g->group);
 	WARN_ON(!xa_empty(&c->tables));
 	WARN_ON(!xa_empty(&c->doorbells));
-	WARN_ON(!xa_empty(&c->pins));
 	viommu_unbind_vm(c);
 	mutex_unlock(&c->lock);
 
@@ -152,15 +151,37 @@ static long viommu_ioctl_bind_vm(struct viommu_container *c, unsigned long arg)
 	ret = viommu_copy_in(&bind, sizeof(bind), sizeof(bind), arg, &usize);
 	if (ret)
 		return ret;
-	if (bind.flags || bind.__reserved)
+	if (bind.flags & ~KVM_VIOMMU_BIND_PREPIN || bind.__reserved)
 		return -EINVAL;
 
 	ret = viommu_lock(c);
 	if (ret)
 		return ret;
-	ret = viommu_bind_vm(c, bind.vm_fd);
+	ret = viommu_bind_vm(c, bind.vm_fd, bind.flags);
 	mutex_unlock(&c->lock);
 	return ret;
+}
+
+static long viommu_ioctl_prepin(struct viommu_container *c, unsigned long arg)
+{
+	struct kvm_viommu_prepin pp;
+	u32 usize;
+	int ret;
+
+	ret = viommu_copy_in(&pp, sizeof(pp), sizeof(pp), arg, &usize);
+	if (ret)
+		return ret;
+	if (pp.flags & ~KVM_VIOMMU_PREPIN_RELEASE || pp.pinned || pp.released)
+		return -EINVAL;
+
+	ret = viommu_lock(c);
+	if (ret)
+		return ret;
+	ret = viommu_prepin(c, &pp);
+	mutex_unlock(&c->lock);
+	if (ret)
+		return ret;
+	return viommu_copy_out(arg, &pp, sizeof(pp), usize);
 }
 
 static long viommu_ioctl_set_table(struct viommu_container *c,
@@ -244,6 +265,12 @@ static long viommu_ioctl_get_info(struct viommu_container *c,
 	info.mapped_blocks = c->mapped_blocks;
 	info.refreshes = c->refreshes;
 	info.refusals = c->refusals;
+	info.iommu_maps = c->iommu_maps;
+	info.iommu_unmaps = c->iommu_unmaps;
+	info.iotlb_syncs = c->iotlb_syncs;
+	info.shadow_bytes = c->shadow_bytes;
+	info.pin_bytes = c->pin_bytes;
+	info.bind_flags = c->bind_flags;
 	mutex_unlock(&c->lock);
 
 	return viommu_copy_out(arg, &info, sizeof(info), usize);
@@ -353,6 +380,12 @@ static long viommu_ioctl_cmd(struct viommu_container *c, unsigned int cmd,
 		return viommu_ioctl_get_doorbell(c, arg);
 	case KVM_VIOMMU_TCE:
 		return viommu_ioctl_tce(c, arg);
+	case KVM_VIOMMU_PREPIN:
+		return viommu_ioctl_prepin(c, arg);
+#ifdef KVM_VIOMMU_TEST
+	case KVM_VIOMMU_TEST_RAW:
+		return viommu_ioctl_test_raw(c, arg);
+#endif
 	default:
 		return -ENOTTY;
 	}

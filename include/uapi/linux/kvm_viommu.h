@@ -148,16 +148,29 @@ enum kvm_viommu_refusal {
 /**
  * struct kvm_viommu_bind_vm - KVM_VIOMMU_BIND_VM argument
  * @argsz: size of this structure as userspace knows it.
- * @flags: must be zero.
+ * @flags: 0 or %KVM_VIOMMU_BIND_PREPIN.
  * @vm_fd: a KVM VM file descriptor (from KVM_CREATE_VM) of the calling
  *	process.  Its memslots are the only memory the container will ever
  *	map.
  * @__reserved: must be zero.
  *
  * Binds the container to a VM, once.  Errors: -EBADF (@vm_fd is not open),
- * -EINVAL (not a KVM VM fd, or nonzero flags/reserved), -EPERM (the VM
- * belongs to another process's address space), -EBUSY (already bound).
- * The container holds a reference on the VM until it is released.
+ * -EINVAL (not a KVM VM fd, or unknown flags, or nonzero reserved), -EPERM
+ * (the VM belongs to another process's address space), -EBUSY (already
+ * bound), -ENOMEM (%KVM_VIOMMU_BIND_PREPIN could not pin every memslot,
+ * RLIMIT_MEMLOCK included: nothing stays pinned and the container stays
+ * unbound).  The container holds a reference on the VM until it is
+ * released.
+ *
+ * Guest pages are pinned on demand by default: a page is pinned and
+ * charged to the binding process's locked_vm when the first IOVA maps it,
+ * and released when the last IOVA stops mapping it.  With
+ * %KVM_VIOMMU_BIND_PREPIN the container is in pre-pinned mode: every page
+ * of every memslot is pinned and charged once, at bind time, and a page
+ * the container pins later (a memslot created after the bind) stays
+ * pinned too; refreshes then only look pages up.  Either way, deleting a
+ * memslot unmaps every IOVA that maps its pages and releases their pins
+ * before KVM_SET_USER_MEMORY_REGION returns.
  */
 struct kvm_viommu_bind_vm {
 	__u32 argsz;
@@ -165,6 +178,8 @@ struct kvm_viommu_bind_vm {
 	__s32 vm_fd;
 	__u32 __reserved;
 };
+
+#define KVM_VIOMMU_BIND_PREPIN		(1U << 0)
 
 #define KVM_VIOMMU_BIND_VM		_IO(VFIO_TYPE, KVM_VIOMMU_BASE + 0)
 
@@ -241,8 +256,12 @@ struct kvm_viommu_set_table {
  * like an s390 RPCIT or a VT-d page-selective invalidation.  When it
  * returns 0, every 4 KiB page of the range is either mapped exactly as the
  * guest table says (same guest page, same permission) or not mapped at all;
- * the latter are counted in @refused.  After the first MEMLOCK or LIMIT
- * refusal the refresh maps nothing more but still removes stale mappings.  Errors:
+ * the latter are counted in @refused.  Pages are pinned and mapped in
+ * batches of up to 512, after the stale mappings met on the way have been
+ * removed, so a refresh at the RLIMIT_MEMLOCK limit can use the room that
+ * the stale mappings it removes free.  After the first MEMLOCK or LIMIT
+ * refusal the refresh maps nothing more but still removes stale mappings.
+ * Errors:
  * -EINVAL (bad arguments), -ENOENT (no such table), -EPERM (called from a
  * process other than the one that bound the VM), -EINTR (fatal signal:
  * the range is partially refreshed).
@@ -285,8 +304,22 @@ struct kvm_viommu_refresh {
  * @mapped_blocks: output: large IOMMU mappings (2 MiB or 1 GiB) in place:
  *	guest leaves of that size over physically contiguous host memory
  *	(hugetlbfs or THP) are shadowed by one IOMMU page each.
+ * @iommu_maps: output: iommu_map() calls made since SET_IOMMU; a run of
+ *	pages contiguous in IOVA and in host memory is mapped by one call.
+ * @iommu_unmaps: output: iommu_unmap_fast() calls made since SET_IOMMU.
+ * @iotlb_syncs: output: IOTLB flushes (iommu_iotlb_sync()) since
+ *	SET_IOMMU; a refresh flushes once, or once per 64 released pins.
+ * @shadow_bytes: output: memory holding the shadows of all tables (what
+ *	each IOVA page maps), 8 bytes per 4 KiB IOVA page in 4 KiB blocks
+ *	of 2 MiB of IOVA.
+ * @pin_bytes: output: memory of the pin table (the host page behind each
+ *	pinned guest page), 8 bytes per pinned 4 KiB guest page in 4 KiB
+ *	blocks of 2 MiB of guest memory.
+ * @bind_flags: output: the flags the container was bound with.
+ * @__reserved: zero.
  *
- * May be called before KVM_VIOMMU_BIND_VM.
+ * May be called before KVM_VIOMMU_BIND_VM.  Version 1 of this structure
+ * ended at @nr_groups (80 bytes), version 2 at @mapped_blocks (88 bytes).
  */
 struct kvm_viommu_info {
 	__u32 argsz;
@@ -302,6 +335,13 @@ struct kvm_viommu_info {
 	__u32 nr_tables;
 	__u32 nr_groups;
 	__u64 mapped_blocks;
+	__u64 iommu_maps;
+	__u64 iommu_unmaps;
+	__u64 iotlb_syncs;
+	__u64 shadow_bytes;
+	__u64 pin_bytes;
+	__u32 bind_flags;
+	__u32 __reserved;
 };
 
 #define KVM_VIOMMU_GET_INFO		_IO(VFIO_TYPE, KVM_VIOMMU_BASE + 3)
@@ -608,5 +648,43 @@ struct kvm_viommu_tce {
 };
 
 #define KVM_VIOMMU_TCE			_IO(VFIO_TYPE, KVM_VIOMMU_BASE + 6)
+
+/**
+ * struct kvm_viommu_prepin - KVM_VIOMMU_PREPIN argument
+ * @argsz: size of this structure as userspace knows it.
+ * @flags: 0 to pin, %KVM_VIOMMU_PREPIN_RELEASE to release.
+ * @gpa: first guest physical address, 4 KiB aligned.
+ * @size: bytes, a nonzero multiple of 4 KiB.
+ * @pinned: output: pages of the range pinned now that were not pinned
+ *	before the call (0 on release).
+ * @released: output: pages whose pin this call released (0 on pin).
+ *
+ * Pre-pins a range of guest memory the VMM names: every page of
+ * [@gpa, @gpa + @size) is pinned and charged once, now, and stays pinned
+ * until released, until its memslot is deleted or until the container
+ * goes, however IOVAs come to map it and stop mapping it.  Pinning is all
+ * or nothing: on error no page of the range is pinned by the call.
+ * Releasing returns the range to on-demand pinning: a page no IOVA maps is
+ * unpinned at once, a mapped one when its last IOVA goes.  In pre-pinned
+ * mode (%KVM_VIOMMU_BIND_PREPIN) pages the container pins stay pinned, so
+ * release is how the VMM gives memory back without deleting its memslot.
+ *
+ * Errors: -EINVAL (not bound, bad flags, alignment or size), -EPERM (not
+ * the process the container is bound to), -EFAULT (part of the range is in
+ * no memslot, or in one backed by guest_memfd), -ENOMEM (RLIMIT_MEMLOCK or
+ * no memory), -EINTR.
+ */
+struct kvm_viommu_prepin {
+	__u32 argsz;
+	__u32 flags;
+	__u64 gpa;
+	__u64 size;
+	__u64 pinned;
+	__u64 released;
+};
+
+#define KVM_VIOMMU_PREPIN_RELEASE	(1U << 0)
+
+#define KVM_VIOMMU_PREPIN		_IO(VFIO_TYPE, KVM_VIOMMU_BASE + 7)
 
 #endif /* _UAPI_LINUX_KVM_VIOMMU_H */

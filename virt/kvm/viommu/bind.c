@@ -45,7 +45,32 @@ static bool viommu_file_is_kvm_vm(struct file *file)
 #endif
 }
 
-int viommu_bind_vm(struct viommu_container *c, int vm_fd)
+/* Undo what viommu_bind_vm() set up, the notifier excepted. */
+static void viommu_unbind_state(struct viommu_container *c)
+{
+	viommu_pin_unkeep(c, 0, ULONG_MAX);
+	viommu_gm_settle(c);
+	WARN_ON(c->pinned_pages);
+	viommu_leaves_destroy(&c->pins);
+	viommu_refresh_free(c);
+	kvm_put_kvm(c->kvm);
+	c->kvm = NULL;
+	put_task_struct(c->task);
+	c->task = NULL;
+	mmdrop(c->mm);
+	c->mm = NULL;
+	c->bind_flags = 0;
+}
+
+/**
+ * viommu_bind_vm - KVM_VIOMMU_BIND_VM
+ * @c: the container (lock held).
+ * @vm_fd: the VM's file descriptor.
+ * @flags: KVM_VIOMMU_BIND_* (checked by the caller).
+ *
+ * Return: 0, or an errno of the uAPI with the container left unbound.
+ */
+int viommu_bind_vm(struct viommu_container *c, int vm_fd, u32 flags)
 {
 	struct kvm *kvm;
 	struct file *file;
@@ -79,25 +104,45 @@ int viommu_bind_vm(struct viommu_container *c, int vm_fd)
 	c->task = get_task_struct(current->group_leader);
 	c->lock_cap = capable(CAP_IPC_LOCK);
 	c->kvm = kvm;
-	ret = 0;
+	c->bind_flags = flags;
+	viommu_leaves_init(&c->pins, &c->pin_bytes);
 
+	ret = viommu_refresh_alloc(c);
+	if (ret)
+		goto err_unbind;
+	if (flags & KVM_VIOMMU_BIND_PREPIN) {
+		ret = viommu_prepin_all(c);
+		if (ret)
+			goto err_unbind;
+	}
+	/* Last: on failure after it, we could not unregister it here. */
+	ret = viommu_track(c);
+	if (ret)
+		goto err_unbind;
+	if (flags & KVM_VIOMMU_BIND_PREPIN)
+		viommu_prepin_recheck(c);
+	fput(file);
+	return 0;
+
+err_unbind:
+	viommu_unbind_state(c);
 out_fput:
 	fput(file);
 	return ret;
 }
 
-/* Called once no page is pinned any more. */
+/**
+ * viommu_unbind_vm - drop the VM binding of a dying container
+ * @c: the container (lock held), dead, its notifier unregistered
+ *	(viommu_untrack()) and its tables gone, so that only pre-pinned
+ *	frames are still pinned.
+ */
 void viommu_unbind_vm(struct viommu_container *c)
 {
 	lockdep_assert_held(&c->lock);
 
 	if (!c->kvm)
 		return;
-	WARN_ON(c->pinned_pages);
-	kvm_put_kvm(c->kvm);
-	c->kvm = NULL;
-	put_task_struct(c->task);
-	c->task = NULL;
-	mmdrop(c->mm);
-	c->mm = NULL;
+	WARN_ON(c->tracking || !xa_empty(&c->tables));
+	viommu_unbind_state(c);
 }

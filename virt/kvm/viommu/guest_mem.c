@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * Guest memory access: memslot lookup, reading guest tables, pinning the
- * guest pages a table references, and charging them to locked_vm.
+ * Guest memory access: memslot lookup and reading guest tables (the pins
+ * of the pages they reference are in pins.c).
  *
  * Everything here runs in the context of the VMM (current->mm == c->mm,
  * checked by the callers) inside a kvm->srcu read section, so memslot
@@ -17,37 +17,18 @@
 #include "viommu.h"
 
 /*
- * Pins.  Each guest frame mapped anywhere in the container is pinned once
- * (FOLL_LONGTERM, and FOLL_WRITE unless its memslot is read-only, so the
- * page behind a frame cannot change under a later writable mapping) and
- * charged once to locked_vm.  c->pins maps the frame to an xarray value
- * holding its page frame number, whether it was pinned writable, whether a
- * writable mapping used it (to dirty the page on unpin) and how many IOVA
- * pages map it.  A frame pinned read-only (its memslot was read-only) is
- * never handed out for a writable mapping, even if the memslot has become
- * writable since: the pinned page may be one the VMM cannot write, such as
- * the page cache of a file it mapped read-only.  The count is
- * bounded so that a guest mapping one page everywhere cannot push the
- * page's reference count anywhere near overflow: GUP adds
- * GUP_PIN_COUNTING_BIAS per pin, we add one pin per frame.
- */
-#define VIOMMU_PIN_COUNT_BITS	21
-#define VIOMMU_PIN_COUNT_MAX	(BIT(VIOMMU_PIN_COUNT_BITS) - 1)
-#define VIOMMU_PIN_DIRTY	BIT(VIOMMU_PIN_COUNT_BITS)
-#define VIOMMU_PIN_WRITABLE	BIT(VIOMMU_PIN_COUNT_BITS + 1)
-#define VIOMMU_PIN_PFN_SHIFT	(VIOMMU_PIN_COUNT_BITS + 2)
-
-/*
  * The VMM address backing guest frame @gfn, for reading or (@write) for
  * writing, or the reason there is none; *@ro tells whether the memslot is
  * read-only.
  */
-static u32 viommu_gm_hva(struct viommu_container *c, gfn_t gfn, bool write,
-			 unsigned long *hva, bool *ro)
+static u32 viommu_gm_slot(struct viommu_container *c, gfn_t gfn, bool write,
+			  unsigned long *hva, bool *ro,
+			  struct kvm_memory_slot **slotp)
 {
 	struct kvm_memory_slot *slot;
 
 	slot = __gfn_to_memslot(kvm_memslots(c->kvm), gfn);
+	*slotp = slot;
 	/* A slot being deleted or moved is already gone for the guest. */
 	if (!slot || (slot->flags & KVM_MEMSLOT_INVALID))
 		return KVM_VIOMMU_REFUSED_NO_MEMSLOT;
@@ -58,6 +39,14 @@ static u32 viommu_gm_hva(struct viommu_container *c, gfn_t gfn, bool write,
 		return KVM_VIOMMU_REFUSED_READONLY_SLOT;
 	*hva = __gfn_to_hva_memslot(slot, gfn);
 	return KVM_VIOMMU_REFUSED_NONE;
+}
+
+static u32 viommu_gm_hva(struct viommu_container *c, gfn_t gfn, bool write,
+			 unsigned long *hva, bool *ro)
+{
+	struct kvm_memory_slot *slot;
+
+	return viommu_gm_slot(c, gfn, write, hva, ro, &slot);
 }
 
 /**
@@ -82,6 +71,22 @@ int viommu_gm_read_entry(struct viommu_container *c, u64 gpa, u64 *raw)
 	if (get_user(*raw, (u64 __user *)hva))
 		return -EFAULT;
 	return 0;
+}
+
+/**
+ * viommu_gm_table_hva - the VMM address of a guest page holding a table
+ * @c: the container (VM bound, srcu held).
+ * @gfn: guest frame of the table page.
+ * @hva: its VMM address, valid for reads until the srcu section ends.
+ *
+ * Return: 0, or -EFAULT when @gfn is not readable guest memory.
+ */
+int viommu_gm_table_hva(struct viommu_container *c, gfn_t gfn,
+			unsigned long *hva)
+{
+	bool ro;
+
+	return viommu_gm_hva(c, gfn, false, hva, &ro) ? -EFAULT : 0;
 }
 
 /**
@@ -147,194 +152,27 @@ int viommu_gm_access(struct viommu_container *c, u64 gpa, void *buf,
 	return copy_from_user(buf, (const void __user *)hva, len) ? -EFAULT : 0;
 }
 
-static int viommu_gm_charge(struct viommu_container *c, long npages)
-{
-	int ret;
-
-	/* An mm that has exited has no locked_vm left to charge or return. */
-	if (!mmget_not_zero(c->mm))
-		return npages > 0 ? -ESRCH : 0;
-	mmap_write_lock(c->mm);
-	ret = __account_locked_vm(c->mm, abs(npages), npages > 0, c->task,
-				  c->lock_cap);
-	mmap_write_unlock(c->mm);
-	mmput(c->mm);
-	return ret;
-}
-
-/*
- * locked_vm is charged under the mmap write lock, too dear per 4 KiB page:
- * pins draw on c->charge_credit, topped up VIOMMU_CHARGE_BATCH pages at a
- * time (one page at a time once the batch no longer fits under
- * RLIMIT_MEMLOCK, so the limit is still met exactly), and releases return
- * to it.  viommu_gm_settle() gives the credit back, so outside a refresh
- * locked_vm is exactly the pinned frames.
- */
-#define VIOMMU_CHARGE_BATCH	64
-
-static int viommu_gm_take(struct viommu_container *c)
-{
-	if (!c->charge_credit) {
-		if (!viommu_gm_charge(c, VIOMMU_CHARGE_BATCH))
-			c->charge_credit = VIOMMU_CHARGE_BATCH;
-		else if (!viommu_gm_charge(c, 1))
-			c->charge_credit = 1;
-		else
-			return -ENOMEM;
-	}
-	c->charge_credit--;
-	return 0;
-}
-
 /**
- * viommu_gm_settle - return the unused locked_vm credit
- * @c: the container (lock held).
- */
-void viommu_gm_settle(struct viommu_container *c)
-{
-	if (c->charge_credit)
-		viommu_gm_charge(c, -(long)c->charge_credit);
-	c->charge_credit = 0;
-}
-
-/* Pin a frame nothing in the container holds yet. */
-static u32 viommu_pin_new(struct viommu_container *c, gfn_t gfn, bool write,
-			  struct page **page)
-{
-	unsigned long hva, pfn;
-	void *old;
-	bool ro;
-	u32 why;
-
-	why = viommu_gm_hva(c, gfn, write, &hva, &ro);
-	if (why)
-		return why;
-
-	if (viommu_gm_take(c))
-		return KVM_VIOMMU_REFUSED_MEMLOCK;
-	if (pin_user_pages_fast(hva, 1, FOLL_LONGTERM | (ro ? 0 : FOLL_WRITE),
-				page) != 1)
-		goto err_uncharge;
-
-	pfn = page_to_pfn(*page);
-	if (WARN_ON_ONCE(pfn >> (BITS_PER_LONG - 1 - VIOMMU_PIN_PFN_SHIFT)))
-		goto err_unpin;
-	old = xa_store(&c->pins, gfn,
-		       xa_mk_value(pfn << VIOMMU_PIN_PFN_SHIFT |
-				   (ro ? 0 : VIOMMU_PIN_WRITABLE) |
-				   (write ? VIOMMU_PIN_DIRTY : 0) | 1),
-		       GFP_KERNEL_ACCOUNT);
-	if (xa_is_err(old))
-		goto err_unpin;
-	c->pinned_pages++;
-	return KVM_VIOMMU_REFUSED_NONE;
-
-err_unpin:
-	unpin_user_page(*page);
-err_uncharge:
-	c->charge_credit++;
-	return KVM_VIOMMU_REFUSED_PIN;
-}
-
-/**
- * viommu_pin_get - hold guest frame @gfn pinned for one more IOVA page
+ * viommu_gm_frame - the VMM address of a guest frame, and its memslot
  * @c: the container (VM bound, srcu held).
  * @gfn: guest frame.
- * @write: the IOVA page will be writable.
- * @page: the pinned page.
+ * @write: the frame will be written (by a device or by us).
+ * @hva: its VMM address.
+ * @ro: its memslot is read-only.
+ * @slot_last: the last guest frame of its memslot.
  *
- * The first hold pins the frame and charges one page of locked_vm.
- *
- * Return: KVM_VIOMMU_REFUSED_NONE with one hold taken, or the reason none
- * was.
+ * Return: KVM_VIOMMU_REFUSED_NONE, or why the guest may not have the frame
+ * mapped as asked.
  */
-u32 viommu_pin_get(struct viommu_container *c, gfn_t gfn, bool write,
-		   struct page **page)
+u32 viommu_gm_frame(struct viommu_container *c, gfn_t gfn, bool write,
+		    unsigned long *hva, bool *ro, gfn_t *slot_last)
 {
-	unsigned long v, hva;
-	void *entry;
-	bool ro;
+	struct kvm_memory_slot *slot;
 	u32 why;
 
-	entry = xa_load(&c->pins, gfn);
-	if (!entry)
-		return viommu_pin_new(c, gfn, write, page);
-
-	/* The memslot still decides what the guest may do with the frame. */
-	why = viommu_gm_hva(c, gfn, write, &hva, &ro);
+	why = viommu_gm_slot(c, gfn, write, hva, ro, &slot);
 	if (why)
 		return why;
-	v = xa_to_value(entry);
-	if ((v & VIOMMU_PIN_COUNT_MAX) == VIOMMU_PIN_COUNT_MAX ||
-	    (write && !(v & VIOMMU_PIN_WRITABLE)))
-		return KVM_VIOMMU_REFUSED_PIN;
-	v = (v + 1) | (write ? VIOMMU_PIN_DIRTY : 0);
-	/* Replacing a present value allocates nothing and cannot fail. */
-	xa_store(&c->pins, gfn, xa_mk_value(v), GFP_KERNEL_ACCOUNT);
-	*page = pfn_to_page(v >> VIOMMU_PIN_PFN_SHIFT);
+	*slot_last = slot->base_gfn + slot->npages - 1;
 	return KVM_VIOMMU_REFUSED_NONE;
-}
-
-/**
- * viommu_pin_put - drop one hold of guest frame @gfn
- * @c: the container.
- * @gfn: guest frame.
- * @dirty: set when the returned page was ever mapped writable.
- *
- * The last hold returns the frame's locked_vm charge at once, so that a
- * refresh replacing entries at the RLIMIT_MEMLOCK limit does not fail for
- * pages it is releasing.
- *
- * Return: the page to unpin, with viommu_gm_unpin(), once no device can
- * reach it any more (after the IOTLB flush); NULL while other IOVA pages
- * still map the frame.
- */
-struct page *viommu_pin_put(struct viommu_container *c, gfn_t gfn, bool *dirty)
-{
-	unsigned long v;
-	void *entry;
-
-	entry = xa_load(&c->pins, gfn);
-	if (WARN_ON_ONCE(!entry))
-		return NULL;
-	v = xa_to_value(entry);
-	if ((v & VIOMMU_PIN_COUNT_MAX) > 1) {
-		xa_store(&c->pins, gfn, xa_mk_value(v - 1), GFP_KERNEL_ACCOUNT);
-		return NULL;
-	}
-	xa_erase(&c->pins, gfn);
-	c->charge_credit++;
-	c->pinned_pages--;
-	*dirty = v & VIOMMU_PIN_DIRTY;
-	return pfn_to_page(v >> VIOMMU_PIN_PFN_SHIFT);
-}
-
-/**
- * viommu_pin_page - the page behind a guest frame the container holds
- * @c: the container.
- * @gfn: guest frame, pinned.
- *
- * Return: the page, or NULL (and a warning) if @gfn is not pinned.
- */
-struct page *viommu_pin_page(struct viommu_container *c, gfn_t gfn)
-{
-	void *entry = xa_load(&c->pins, gfn);
-
-	if (WARN_ON_ONCE(!entry))
-		return NULL;
-	return pfn_to_page(xa_to_value(entry) >> VIOMMU_PIN_PFN_SHIFT);
-}
-
-/**
- * viommu_gm_unpin - release pins returned by viommu_pin_put()
- * @pages: the pages, no longer reachable by any device.
- * @dirty: per page: it was mapped writable, so mark it dirty.
- * @n: number of pages.
- */
-void viommu_gm_unpin(struct page **pages, const bool *dirty, unsigned int n)
-{
-	unsigned int i;
-
-	for (i = 0; i < n; i++)
-		unpin_user_pages_dirty_lock(&pages[i], 1, dirty[i]);
 }

@@ -23,7 +23,6 @@
 #include "viommu.h"
 
 #define VIOMMU_PAGE_SHIFT	12
-#define VIOMMU_UNPIN_BATCH	64
 
 /*
  * Most IOVA pages one container may map.  Pins are charged to locked_vm per
@@ -52,9 +51,21 @@ static_assert(PAGE_SIZE == SZ_4K, "kvm-viommu shadows at 4 KiB granularity");
  * @limited: @budget applies.
  * @budget: work units left (pages visited, mappings removed, spans).
  * @next: when the budget ran out, the first IOVA not refreshed.
+ * @rd_gfn: guest frame of the table page last read by the walk.
+ * @rd_hva: its VMM address, or 0.
+ * @leaf_index: leaf index of @leaf in the table's shadow.
+ * @leaf: the shadow leaf last used, or NULL.
+ * @nr_map: pages in @map_*, to be mapped.
+ * @map_iova: IOVA of each page to map (the shadow has nothing there).
+ * @map_gfn: guest frame to map there.
+ * @map_prot: VIOMMU_PROT_* to map it with.
+ * @map_page: the pinned page behind it, once held.
  * @nr_unpin: pages in @unpin.
  * @unpin: pages unmapped in @gather, to release once it is synced.
  * @dirty: per @unpin entry: it was mapped writable.
+ *
+ * One per container (viommu_container.refresh), allocated at its first
+ * refresh: refreshes are serialised by the container lock.
  */
 struct viommu_refresh_ctx {
 	struct viommu_container *c;
@@ -66,46 +77,82 @@ struct viommu_refresh_ctx {
 	bool limited;
 	u64 budget;
 	u64 next;
+	gfn_t rd_gfn;
+	unsigned long rd_hva;
+	unsigned long leaf_index;
+	u64 *leaf;
+	unsigned int nr_map;
+	u64 map_iova[VIOMMU_BATCH];
+	gfn_t map_gfn[VIOMMU_BATCH];
+	u8 map_prot[VIOMMU_BATCH];
+	struct page *map_page[VIOMMU_BATCH];
 	unsigned int nr_unpin;
-	struct page *unpin[VIOMMU_UNPIN_BATCH];
-	bool dirty[VIOMMU_UNPIN_BATCH];
+	struct page *unpin[VIOMMU_BATCH];
+	bool dirty[VIOMMU_BATCH];
 };
 
 /*
- * A shadow entry: the guest frame, whether the page is part of a large
- * IOMMU mapping (and of which size), and the permission.
+ * A shadow entry, 0 when nothing is mapped: the guest frame (as a guest
+ * physical address), whether the page is part of a large IOMMU mapping
+ * (and of which size), and the permission.
  */
-#define VIOMMU_SHADOW_PROT	GENMASK(1, 0)
-#define VIOMMU_SHADOW_BLOCK	GENMASK(3, 2)	/* 0: 4 KiB, 1: 2 MiB, 2: 1 GiB */
-#define VIOMMU_SHADOW_GFN_SHIFT	4
+#define VIOMMU_SHADOW_PROT	GENMASK_ULL(1, 0)
+#define VIOMMU_SHADOW_BLOCK	GENMASK_ULL(3, 2) /* 0: 4 KiB, 1: 2 MiB, 2: 1 GiB */
+#define VIOMMU_SHADOW_VALID	BIT_ULL(4)
+#define VIOMMU_SHADOW_GFN_SHIFT	12
 
 static const u64 viommu_block_sizes[] = { 0, SZ_2M, SZ_1G };
 
-static unsigned long viommu_shadow_entry(gfn_t gfn, u32 prot)
+static u64 viommu_shadow_entry(gfn_t gfn, u32 prot)
 {
-	return (gfn << VIOMMU_SHADOW_GFN_SHIFT) | prot;
+	return (gfn << VIOMMU_SHADOW_GFN_SHIFT) | VIOMMU_SHADOW_VALID | prot;
 }
 
-static gfn_t viommu_shadow_gfn(unsigned long entry)
+static gfn_t viommu_shadow_gfn(u64 entry)
 {
 	return entry >> VIOMMU_SHADOW_GFN_SHIFT;
 }
 
-static u32 viommu_shadow_prot(unsigned long entry)
+static u32 viommu_shadow_prot(u64 entry)
 {
 	return entry & VIOMMU_SHADOW_PROT;
 }
 
 /* Size of the large IOMMU mapping the page is part of, or 0. */
-static u64 viommu_shadow_block(unsigned long entry)
+static u64 viommu_shadow_block(u64 entry)
 {
 	return viommu_block_sizes[FIELD_GET(VIOMMU_SHADOW_BLOCK, entry)];
 }
 
 /* Does @entry map what @want (a 4 KiB entry) says, whatever its block? */
-static bool viommu_shadow_same(unsigned long entry, unsigned long want)
+static bool viommu_shadow_same(u64 entry, u64 want)
 {
 	return (entry & ~VIOMMU_SHADOW_BLOCK) == want;
+}
+
+/* The shadow entry of IOVA page @index (0: nothing mapped). */
+static u64 viommu_shadow_get(struct viommu_refresh_ctx *r, unsigned long index)
+{
+	if (!r->leaf || index / VIOMMU_LEAF_ENTRIES != r->leaf_index) {
+		r->leaf_index = index / VIOMMU_LEAF_ENTRIES;
+		r->leaf = viommu_leaf(&r->t->shadow, index, false);
+	}
+	return r->leaf ? r->leaf[index % VIOMMU_LEAF_ENTRIES] : 0;
+}
+
+/* Set the shadow entry of IOVA page @index; -ENOMEM only when setting. */
+static int viommu_shadow_set(struct viommu_refresh_ctx *r, unsigned long index,
+			     u64 val)
+{
+	if (!r->leaf || index / VIOMMU_LEAF_ENTRIES != r->leaf_index) {
+		r->leaf_index = index / VIOMMU_LEAF_ENTRIES;
+		r->leaf = viommu_leaf(&r->t->shadow, index, val);
+	}
+	if (!r->leaf)
+		return val ? -ENOMEM : 0;
+	if (viommu_leaf_set(&r->t->shadow, r->leaf, index, val))
+		r->leaf = NULL;
+	return 0;
 }
 
 /* Drop a hold on @gfn that no device can use: unpin at once if the last. */
@@ -127,12 +174,29 @@ static int viommu_iommu_prot(u32 prot)
 	       ((prot & VIOMMU_PROT_WRITE) ? IOMMU_WRITE : 0);
 }
 
+static int viommu_iommu_map(struct viommu_refresh_ctx *r, u64 iova,
+			    phys_addr_t pa, u64 size, u32 prot)
+{
+	r->c->iommu_maps++;
+	return iommu_map(r->t->domain, iova, pa, size, viommu_iommu_prot(prot),
+			 GFP_KERNEL_ACCOUNT);
+}
+
+static size_t viommu_iommu_unmap(struct viommu_refresh_ctx *r, u64 iova,
+				 u64 size)
+{
+	r->c->iommu_unmaps++;
+	return iommu_unmap_fast(r->t->domain, iova, size, &r->gather);
+}
+
 /* Sync the IOTLB, then release the pins of what it no longer maps. */
 static void viommu_flush(struct viommu_refresh_ctx *r)
 {
 	/* Nothing gathered: nothing to invalidate. */
-	if (r->gather.start <= r->gather.end)
+	if (r->gather.start <= r->gather.end) {
 		iommu_iotlb_sync(r->t->domain, &r->gather);
+		r->c->iotlb_syncs++;
+	}
 	iommu_iotlb_gather_init(&r->gather);
 	viommu_gm_unpin(r->unpin, r->dirty, r->nr_unpin);
 	r->nr_unpin = 0;
@@ -149,15 +213,15 @@ static void viommu_put_deferred(struct viommu_refresh_ctx *r, gfn_t gfn)
 		return;
 	r->unpin[r->nr_unpin] = page;
 	r->dirty[r->nr_unpin] = dirty;
-	if (++r->nr_unpin == VIOMMU_UNPIN_BATCH)
+	if (++r->nr_unpin == VIOMMU_BATCH)
 		viommu_flush(r);
 }
 
 /* Forget a shadow page that is no longer mapped in the domain. */
 static void viommu_shadow_drop(struct viommu_refresh_ctx *r, u64 iova,
-			       unsigned long entry)
+			       u64 entry)
 {
-	xa_erase(&r->t->shadow, iova >> VIOMMU_PAGE_SHIFT);
+	viommu_shadow_set(r, iova >> VIOMMU_PAGE_SHIFT, 0);
 	r->c->mapped_pages--;
 	r->out->unmapped++;
 	viommu_put_deferred(r, viommu_shadow_gfn(entry));
@@ -171,32 +235,29 @@ static void viommu_shadow_drop(struct viommu_refresh_ctx *r, u64 iova,
  * leaf pays this.  A page that cannot be remapped is dropped.
  */
 static void viommu_split_block(struct viommu_refresh_ctx *r, u64 iova,
-			       unsigned long entry)
+			       u64 entry)
 {
-	struct viommu_table *t = r->t;
 	u64 size = viommu_shadow_block(entry);
 	u64 base = iova & ~(size - 1), off;
 	size_t unmapped;
 
-	unmapped = iommu_unmap_fast(t->domain, base, size, &r->gather);
+	unmapped = viommu_iommu_unmap(r, base, size);
 	WARN_ON_ONCE(unmapped != size);
 	r->c->mapped_blocks--;
 
 	for (off = 0; off < size; off += SZ_4K) {
 		unsigned long index = (base + off) >> VIOMMU_PAGE_SHIFT;
-		unsigned long e = xa_to_value(xa_load(&t->shadow, index));
+		u64 e = viommu_shadow_get(r, index);
 		struct page *page = viommu_pin_page(r->c, viommu_shadow_gfn(e));
 
 		if (!page ||
-		    iommu_map(t->domain, base + off, page_to_phys(page), SZ_4K,
-			      viommu_iommu_prot(viommu_shadow_prot(e)),
-			      GFP_KERNEL_ACCOUNT)) {
+		    viommu_iommu_map(r, base + off, page_to_phys(page), SZ_4K,
+				     viommu_shadow_prot(e))) {
 			viommu_shadow_drop(r, base + off, e);
 			continue;
 		}
-		/* Replacing a present value allocates nothing. */
-		xa_store(&t->shadow, index,
-			 xa_mk_value(e & ~VIOMMU_SHADOW_BLOCK), GFP_KERNEL);
+		/* The leaf exists and the entry stays nonzero. */
+		viommu_shadow_set(r, index, e & ~VIOMMU_SHADOW_BLOCK);
 	}
 }
 
@@ -204,33 +265,31 @@ static void viommu_split_block(struct viommu_refresh_ctx *r, u64 iova,
 static void viommu_unmap_block(struct viommu_refresh_ctx *r, u64 base,
 			       u64 size)
 {
-	struct viommu_table *t = r->t;
 	size_t unmapped;
 	u64 off;
 
-	unmapped = iommu_unmap_fast(t->domain, base, size, &r->gather);
+	unmapped = viommu_iommu_unmap(r, base, size);
 	WARN_ON_ONCE(unmapped != size);
 	r->c->mapped_blocks--;
-	for (off = 0; off < size; off += SZ_4K) {
-		void *e = xa_load(&t->shadow, (base + off) >> VIOMMU_PAGE_SHIFT);
-
-		viommu_shadow_drop(r, base + off, xa_to_value(e));
-	}
+	for (off = 0; off < size; off += SZ_4K)
+		viommu_shadow_drop(r, base + off,
+				   viommu_shadow_get(r, (base + off) >>
+						     VIOMMU_PAGE_SHIFT));
 }
 
 static void viommu_unmap_page(struct viommu_refresh_ctx *r, u64 iova,
-			      unsigned long entry)
+			      u64 entry)
 {
-	struct viommu_table *t = r->t;
 	size_t size;
 
 	if (viommu_shadow_block(entry))
 		viommu_split_block(r, iova, entry);
 	/* The split may have had to drop this very page. */
-	if (!xa_load(&t->shadow, iova >> VIOMMU_PAGE_SHIFT))
+	entry = viommu_shadow_get(r, iova >> VIOMMU_PAGE_SHIFT);
+	if (!entry)
 		return;
 
-	size = iommu_unmap_fast(t->domain, iova, SZ_4K, &r->gather);
+	size = viommu_iommu_unmap(r, iova, SZ_4K);
 	/* The shadow says it is mapped: the domain must agree. */
 	WARN_ON_ONCE(size != SZ_4K);
 	viommu_shadow_drop(r, iova, entry);
@@ -268,37 +327,186 @@ static bool viommu_spend(struct viommu_refresh_ctx *r, u64 iova)
 	return false;
 }
 
+/* Yield now and then: a refresh may cover millions of pages. */
+static int viommu_yield(void)
+{
+	if (fatal_signal_pending(current))
+		return -EINTR;
+	cond_resched();
+	return 0;
+}
+
 /*
- * Unmap whatever the shadow has in [@iova, @last]: 0, VIOMMU_STOP or
- * -EINTR.
+ * Map pages @first .. @first + @n - 1 of the batch, held and with
+ * consecutive IOVAs, with as few iommu_map() calls as their host pages
+ * allow: one per run of physically contiguous pages with one permission.
+ * The IOMMU core maps such a run with the largest page sizes that fit it;
+ * a 4 KiB guest leaf must stay a 4 KiB IOMMU page (else changing its
+ * neighbour would mean splitting a live block), so a run whose IOVA and
+ * host address agree modulo 2 MiB is cut short of any whole aligned
+ * 2 MiB.  A run that cannot be mapped is refused.
+ */
+static void viommu_map_held(struct viommu_refresh_ctx *r, unsigned int first,
+			    unsigned int n)
+{
+	struct viommu_container *c = r->c;
+	unsigned int i, j, k;
+
+	for (i = first; i < first + n; i = j) {
+		u64 iova = r->map_iova[i];
+		phys_addr_t pa = page_to_phys(r->map_page[i]);
+		unsigned int max = ((iova ^ pa) & (SZ_2M - 1)) ?
+				   UINT_MAX : SZ_2M / SZ_4K - 1;
+
+		for (j = i + 1; j < first + n && j - i < max &&
+		     r->map_iova[j] == iova + (u64)(j - i) * SZ_4K &&
+		     page_to_phys(r->map_page[j]) ==
+		     pa + (phys_addr_t)(j - i) * SZ_4K &&
+		     r->map_prot[j] == r->map_prot[i]; j++)
+			;
+
+		/* The shadow first: its leaves may need allocating. */
+		for (k = i; k < j; k++)
+			if (viommu_shadow_set(r, r->map_iova[k] >>
+					      VIOMMU_PAGE_SHIFT,
+					      viommu_shadow_entry(r->map_gfn[k],
+								  r->map_prot[k])))
+				break;
+		if (k < j || viommu_iommu_map(r, iova, pa, (u64)(j - i) * SZ_4K,
+					      r->map_prot[i])) {
+			for (k = i; k < j; k++) {
+				viommu_shadow_set(r, r->map_iova[k] >>
+						  VIOMMU_PAGE_SHIFT, 0);
+				viommu_pin_put_now(c, r->map_gfn[k]);
+				viommu_refuse(r, r->map_iova[k], 1,
+					      KVM_VIOMMU_REFUSED_MAP);
+			}
+			continue;
+		}
+		c->mapped_pages += j - i;
+		r->out->mapped += j - i;
+	}
+}
+
+/*
+ * Map the batch: hold its guest frames run by run (consecutive frames with
+ * one permission), then map what was held, in IOVA order, so that refusals
+ * are reported in walk order.
+ */
+static int viommu_batch_flush(struct viommu_refresh_ctx *r)
+{
+	struct viommu_container *c = r->c;
+	unsigned int n = r->nr_map, i, m, held;
+	u64 room;
+	u32 why;
+
+	if (!n)
+		return 0;
+	r->nr_map = 0;
+	for (i = 0; i < n; i += m) {
+		bool write = r->map_prot[i] & VIOMMU_PROT_WRITE;
+
+		for (m = 1; i + m < n &&
+		     r->map_gfn[i + m] == r->map_gfn[i] + m &&
+		     r->map_iova[i + m] == r->map_iova[i] + (u64)m * SZ_4K &&
+		     r->map_prot[i + m] == r->map_prot[i]; m++)
+			;
+
+		room = READ_ONCE(viommu_max_mapped_pages);
+		room = room > c->mapped_pages ? room - c->mapped_pages : 0;
+		if (r->no_more_pins) {
+			held = 0;
+			why = r->stop_why;
+		} else if (!room) {
+			held = 0;
+			why = KVM_VIOMMU_REFUSED_LIMIT;
+		} else {
+			held = viommu_pin_hold(c, r->map_gfn[i],
+					       min_t(u64, m, room), write,
+					       &r->map_page[i], &why);
+			if (held == min_t(u64, m, room) && held < m)
+				why = KVM_VIOMMU_REFUSED_LIMIT;
+		}
+		viommu_map_held(r, i, held);
+		if (held < m) {
+			/* The first page not held is refused; retry the rest. */
+			viommu_refuse(r, r->map_iova[i + held], 1, why);
+			m = held + 1;
+		}
+	}
+	return viommu_yield();
+}
+
+/* Queue the mapping of @gfn at @iova, which the shadow has nothing at. */
+static int viommu_batch_add(struct viommu_refresh_ctx *r, u64 iova, gfn_t gfn,
+			    u32 prot)
+{
+	unsigned int i = r->nr_map;
+
+	r->map_iova[i] = iova;
+	r->map_gfn[i] = gfn;
+	r->map_prot[i] = prot;
+	if (++r->nr_map == VIOMMU_BATCH)
+		return viommu_batch_flush(r);
+	return 0;
+}
+
+/*
+ * Unmap whatever the shadow has in [@iova, @last], contiguous 4 KiB runs
+ * with one iommu_unmap_fast() call each: 0, VIOMMU_STOP or -EINTR.
  */
 static int viommu_unmap_range(struct viommu_refresh_ctx *r, u64 iova,
 			      u64 last)
 {
+	unsigned long index = iova >> VIOMMU_PAGE_SHIFT;
+	unsigned long end = last >> VIOMMU_PAGE_SHIFT, run;
 	unsigned int n = 0;
-	unsigned long index;
-	void *entry;
+	u64 entry;
+	int ret;
 
-	xa_for_each_range(&r->t->shadow, index, entry,
-			  iova >> VIOMMU_PAGE_SHIFT, last >> VIOMMU_PAGE_SHIFT) {
+	while ((entry = viommu_leaves_next(&r->t->shadow, &index, end))) {
 		u64 at = (u64)index << VIOMMU_PAGE_SHIFT;
-		u64 size = viommu_shadow_block(xa_to_value(entry));
+		u64 size = viommu_shadow_block(entry);
 
 		if (viommu_spend(r, at))
 			return VIOMMU_STOP;
-		/* A large mapping wholly inside goes at once, unsplit. */
-		if (size && at == (at & ~(size - 1)) &&
-		    at + (size - 1) <= last) {
-			viommu_unmap_block(r, at, size);
-			continue;
+		if (size) {
+			/* A large mapping wholly inside goes at once. */
+			if (at == (at & ~(size - 1)) &&
+			    at + (size - 1) <= last) {
+				viommu_unmap_block(r, at, size);
+				index += size >> VIOMMU_PAGE_SHIFT;
+			} else {
+				viommu_unmap_page(r, at, entry);
+				index++;
+			}
+		} else {
+			/* The run of 4 KiB mappings from here, in this leaf. */
+			for (run = 1; index + run <= end &&
+			     (index + run) % VIOMMU_LEAF_ENTRIES; run++) {
+				u64 e = viommu_shadow_get(r, index + run);
+
+				if (!e || viommu_shadow_block(e) ||
+				    (r->limited && run > r->budget))
+					break;
+			}
+			if (r->limited)
+				r->budget -= run - 1;
+			WARN_ON_ONCE(viommu_iommu_unmap(r, at, run * SZ_4K) !=
+				     run * SZ_4K);
+			for (; run; run--, index++)
+				viommu_shadow_drop(r, (u64)index <<
+						   VIOMMU_PAGE_SHIFT,
+						   viommu_shadow_get(r, index));
 		}
-		viommu_unmap_page(r, at, xa_to_value(entry));
 		/* A hole over millions of mappings must not hog the CPU. */
-		if (!(++n & 511)) {
-			if (fatal_signal_pending(current))
-				return -EINTR;
-			cond_resched();
+		if (++n % 64 == 0) {
+			ret = viommu_yield();
+			if (ret)
+				return ret;
 		}
+		if (!index || index > end)
+			break;
 	}
 	return 0;
 }
@@ -326,47 +534,6 @@ static int viommu_refuse_range(struct viommu_refresh_ctx *r, u64 iova,
 	return ret;
 }
 
-/* Map one guest frame at @iova; the IOVA is not mapped on entry. */
-static u32 viommu_map_page(struct viommu_refresh_ctx *r, u64 iova, gfn_t gfn,
-			   u32 prot)
-{
-	struct viommu_container *c = r->c;
-	struct viommu_table *t = r->t;
-	bool write = prot & VIOMMU_PROT_WRITE;
-	struct page *page;
-	void *old;
-	u32 why;
-
-	if (r->no_more_pins)
-		return r->stop_why;
-	if (c->mapped_pages >= READ_ONCE(viommu_max_mapped_pages))
-		return KVM_VIOMMU_REFUSED_LIMIT;
-
-	why = viommu_pin_get(c, gfn, write, &page);
-	if (why)
-		return why;
-
-	if (iommu_map(t->domain, iova, page_to_phys(page), SZ_4K,
-		      viommu_iommu_prot(prot), GFP_KERNEL_ACCOUNT))
-		goto err_put;
-
-	old = xa_store(&t->shadow, iova >> VIOMMU_PAGE_SHIFT,
-		       xa_mk_value(viommu_shadow_entry(gfn, prot)),
-		       GFP_KERNEL_ACCOUNT);
-	if (xa_is_err(old))
-		goto err_unmap;
-
-	c->mapped_pages++;
-	r->out->mapped++;
-	return KVM_VIOMMU_REFUSED_NONE;
-
-err_unmap:
-	iommu_unmap(t->domain, iova, SZ_4K);
-err_put:
-	viommu_pin_put_now(c, gfn);
-	return KVM_VIOMMU_REFUSED_MAP;
-}
-
 /*
  * Try to shadow the pages from @iova (@npages of them left in a guest leaf
  * from @gfn) with one large IOMMU mapping of @size: possible when IOVA,
@@ -379,13 +546,14 @@ err_put:
 static u64 viommu_refresh_block(struct viommu_refresh_ctx *r, u64 iova,
 				gfn_t gfn, u64 npages, u32 prot, u64 size)
 {
-	u64 n = size >> VIOMMU_PAGE_SHIFT, k, pfn0 = 0;
-	unsigned long want = viommu_shadow_entry(gfn, prot);
+	u64 n = size >> VIOMMU_PAGE_SHIFT, k, held = 0;
+	u64 want = viommu_shadow_entry(gfn, prot);
 	struct viommu_container *c = r->c;
 	struct viommu_table *t = r->t;
-	bool write = prot & VIOMMU_PROT_WRITE;
 	unsigned long index = iova >> VIOMMU_PAGE_SHIFT;
-	void *entry;
+	phys_addr_t pa0 = 0;
+	u64 entry;
+	u32 why;
 
 	if (!(t->domain->pgsize_bitmap & size) || (iova & (size - 1)) ||
 	    (gfn & (n - 1)) || npages < n || r->no_more_pins ||
@@ -394,9 +562,9 @@ static u64 viommu_refresh_block(struct viommu_refresh_ctx *r, u64 iova,
 		return 0;
 
 	/* Already shadowed by the same large mapping: nothing to do. */
-	entry = xa_load(&t->shadow, index);
-	if (entry && viommu_shadow_block(xa_to_value(entry)) == size &&
-	    viommu_shadow_same(xa_to_value(entry), want)) {
+	entry = viommu_shadow_get(r, index);
+	if (entry && viommu_shadow_block(entry) == size &&
+	    viommu_shadow_same(entry, want)) {
 		r->out->unchanged += n;
 		if (r->limited)
 			r->budget -= n;
@@ -408,39 +576,43 @@ static u64 viommu_refresh_block(struct viommu_refresh_ctx *r, u64 iova,
 	 * block may only replace mappings that all change anyway.
 	 */
 	for (k = 0; k < n; k++) {
-		entry = xa_load(&t->shadow, index + k);
-		if (entry && viommu_shadow_same(xa_to_value(entry),
+		entry = viommu_shadow_get(r, index + k);
+		if (entry && viommu_shadow_same(entry,
 						viommu_shadow_entry(gfn + k,
 								    prot)))
 			return 0;
 	}
 
 	/* Hold every frame; they must be one aligned physical run. */
-	for (k = 0; k < n; k++) {
-		struct page *page;
+	while (held < n) {
+		unsigned int m = min_t(u64, n - held, VIOMMU_BATCH), got, i;
 
-		if (viommu_pin_get(c, gfn + k, write, &page))
-			break;
-		if (!k)
-			pfn0 = page_to_pfn(page);
-		if (page_to_pfn(page) != pfn0 + k || (pfn0 & (n - 1))) {
-			viommu_pin_put_now(c, gfn + k);
-			break;
+		got = viommu_pin_hold(c, gfn + held, m, prot & VIOMMU_PROT_WRITE,
+				      r->map_page, &why);
+		for (i = 0; i < got; i++) {
+			if (!held && !i)
+				pa0 = page_to_phys(r->map_page[0]);
+			if (page_to_phys(r->map_page[i]) !=
+			    pa0 + (held + i) * SZ_4K || (pa0 & (size - 1)))
+				break;
 		}
+		for (k = i; k < got; k++)
+			viommu_pin_put_now(c, gfn + held + k);
+		held += i;
+		if (i < m)
+			goto err_put;
 	}
-	if (k < n || viommu_unmap_range(r, iova, iova + size - 1))
+	if (viommu_unmap_range(r, iova, iova + size - 1))
 		goto err_put;
+	/* The pages it unmapped are only released after the IOTLB sync. */
 
-	if (iommu_map(t->domain, iova, PFN_PHYS(pfn0), size,
-		      viommu_iommu_prot(prot), GFP_KERNEL_ACCOUNT))
+	if (viommu_iommu_map(r, iova, pa0, size, prot))
 		goto err_put;
 	for (k = 0; k < n; k++) {
-		unsigned long e = viommu_shadow_entry(gfn + k, prot) |
-				  FIELD_PREP(VIOMMU_SHADOW_BLOCK,
-					     size == SZ_1G ? 2 : 1);
+		u64 e = viommu_shadow_entry(gfn + k, prot) |
+			FIELD_PREP(VIOMMU_SHADOW_BLOCK, size == SZ_1G ? 2 : 1);
 
-		if (xa_is_err(xa_store(&t->shadow, index + k, xa_mk_value(e),
-				       GFP_KERNEL_ACCOUNT)))
+		if (viommu_shadow_set(r, index + k, e))
 			goto err_unmap;
 	}
 
@@ -452,13 +624,12 @@ static u64 viommu_refresh_block(struct viommu_refresh_ctx *r, u64 iova,
 	return n;
 
 err_unmap:
-	iommu_unmap(t->domain, iova, size);
+	viommu_iommu_unmap(r, iova, size);
 	while (k--)
-		xa_erase(&t->shadow, index + k);
-	k = n;
+		viommu_shadow_set(r, index + k, 0);
 err_put:
-	while (k--)
-		viommu_pin_put_now(c, gfn + k);
+	while (held--)
+		viommu_pin_put_now(c, gfn + held);
 	return 0;
 }
 
@@ -467,42 +638,42 @@ static int viommu_refresh_leaf(struct viommu_refresh_ctx *r,
 {
 	u64 npages = ((span->last - span->iova) >> VIOMMU_PAGE_SHIFT) + 1;
 	u64 i, done;
+	int ret;
 
 	for (i = 0; i < npages; i++) {
 		u64 iova = span->iova + (i << VIOMMU_PAGE_SHIFT);
 		gfn_t gfn = (span->gpa >> VIOMMU_PAGE_SHIFT) + i;
-		unsigned long want = viommu_shadow_entry(gfn, span->prot);
-		void *entry;
-		u32 why;
+		u64 want = viommu_shadow_entry(gfn, span->prot);
+		u64 entry;
 
-		done = viommu_refresh_block(r, iova, gfn, npages - i,
-					    span->prot, SZ_1G) ?:
-		       viommu_refresh_block(r, iova, gfn, npages - i,
-					    span->prot, SZ_2M);
-		if (done) {
-			i += done - 1;
-			continue;
+		/* Where a large IOMMU page could start, try one. */
+		if (!(iova & (SZ_2M - 1)) && npages - i >= SZ_2M / SZ_4K) {
+			ret = viommu_batch_flush(r);
+			if (ret)
+				return ret;
+			done = viommu_refresh_block(r, iova, gfn, npages - i,
+						    span->prot, SZ_1G) ?:
+			       viommu_refresh_block(r, iova, gfn, npages - i,
+						    span->prot, SZ_2M);
+			if (done) {
+				i += done - 1;
+				continue;
+			}
 		}
 
 		if (viommu_spend(r, iova))
 			return VIOMMU_STOP;
-		entry = xa_load(&r->t->shadow, iova >> VIOMMU_PAGE_SHIFT);
-		if (entry && viommu_shadow_same(xa_to_value(entry), want)) {
+		entry = viommu_shadow_get(r, iova >> VIOMMU_PAGE_SHIFT);
+		if (entry && viommu_shadow_same(entry, want)) {
 			r->out->unchanged++;
 			continue;
 		}
 		if (entry)
-			viommu_unmap_page(r, iova, xa_to_value(entry));
+			viommu_unmap_page(r, iova, entry);
 
-		why = viommu_map_page(r, iova, gfn, span->prot);
-		if (why)
-			viommu_refuse(r, iova, 1, why);
-
-		if ((i & 511) == 511) {
-			if (fatal_signal_pending(current))
-				return -EINTR;
-			cond_resched();
-		}
+		ret = viommu_batch_add(r, iova, gfn, span->prot);
+		if (ret)
+			return ret;
 	}
 	return 0;
 }
@@ -558,6 +729,9 @@ static int viommu_refresh_leaf_span(struct viommu_refresh_ctx *r,
 			if (ret)
 				return ret;
 		}
+		ret = viommu_batch_flush(r);
+		if (ret)
+			return ret;
 		ret = viommu_refuse_range(r, rs, rl,
 					  KVM_VIOMMU_REFUSED_RESERVED_IOVA);
 		if (ret)
@@ -573,6 +747,7 @@ static int viommu_refresh_leaf_span(struct viommu_refresh_ctx *r,
 static int viommu_refresh_span(void *ctx, const struct viommu_span *span)
 {
 	struct viommu_refresh_ctx *r = ctx;
+	int ret;
 
 	/*
 	 * A hostile table can make every span a single page (a table page
@@ -584,11 +759,15 @@ static int viommu_refresh_span(void *ctx, const struct viommu_span *span)
 	if (viommu_spend(r, span->iova))
 		return VIOMMU_STOP;
 
+	if (span->kind == VIOMMU_SPAN_LEAF && span->prot)
+		return viommu_refresh_leaf_span(r, span);
+
+	/* Keep refusals in walk order: map what is queued first. */
+	ret = viommu_batch_flush(r);
+	if (ret)
+		return ret;
 	switch (span->kind) {
-	case VIOMMU_SPAN_LEAF:
-		if (span->prot)
-			return viommu_refresh_leaf_span(r, span);
-		fallthrough;	/* a leaf granting nothing maps nothing */
+	case VIOMMU_SPAN_LEAF:	/* a leaf granting nothing maps nothing */
 	case VIOMMU_SPAN_HOLE:
 		return viommu_unmap_range(r, span->iova, span->last);
 	default:
@@ -597,11 +776,70 @@ static int viommu_refresh_span(void *ctx, const struct viommu_span *span)
 	}
 }
 
+/* Read a guest table entry; the table page's address is kept for the next. */
 static int viommu_read_guest_entry(void *ctx, u64 gpa, u64 *raw)
 {
 	struct viommu_refresh_ctx *r = ctx;
+	gfn_t gfn = gpa_to_gfn(gpa);
 
-	return viommu_gm_read_entry(r->c, gpa, raw);
+	if (gpa & (sizeof(u64) - 1))
+		return -EFAULT;
+	if (!r->rd_hva || gfn != r->rd_gfn) {
+		r->rd_hva = 0;
+		if (viommu_gm_table_hva(r->c, gfn, &r->rd_hva))
+			return -EFAULT;
+		r->rd_gfn = gfn;
+	}
+	/* One 8-byte access: the guest may be rewriting the entry. */
+	if (get_user(*raw, (u64 __user *)(r->rd_hva + offset_in_page(gpa))))
+		return -EFAULT;
+	return 0;
+}
+
+/* The container's refresh state, reset for a refresh of @t. */
+static struct viommu_refresh_ctx *
+viommu_refresh_begin(struct viommu_container *c, struct viommu_table *t,
+		     struct kvm_viommu_refresh *out)
+{
+	struct viommu_refresh_ctx *r = c->refresh;
+
+	memset(r, 0, offsetof(struct viommu_refresh_ctx, map_iova));
+	r->nr_unpin = 0;
+	r->c = c;
+	r->t = t;
+	r->out = out;
+	iommu_iotlb_gather_init(&r->gather);
+	return r;
+}
+
+/* Sync the IOTLB, release the pins it covered, settle locked_vm. */
+static void viommu_refresh_end(struct viommu_refresh_ctx *r)
+{
+	viommu_flush(r);
+	viommu_gm_settle(r->c);
+}
+
+/**
+ * viommu_refresh_alloc - allocate a container's refresh state
+ * @c: the container, being bound: refreshes and memslot removal then never
+ *	fail for want of it.
+ *
+ * Return: 0 or -ENOMEM.
+ */
+int viommu_refresh_alloc(struct viommu_container *c)
+{
+	c->refresh = kvzalloc(sizeof(*c->refresh), GFP_KERNEL_ACCOUNT);
+	return c->refresh ? 0 : -ENOMEM;
+}
+
+/**
+ * viommu_refresh_free - free a container's refresh state
+ * @c: the container, being unbound.
+ */
+void viommu_refresh_free(struct viommu_container *c)
+{
+	kvfree(c->refresh);
+	c->refresh = NULL;
 }
 
 /**
@@ -631,12 +869,7 @@ int viommu_refresh_table(struct viommu_container *c, struct viommu_table *t,
 
 	lockdep_assert_held(&c->lock);
 
-	r = kzalloc(sizeof(*r), GFP_KERNEL_ACCOUNT);
-	if (!r)
-		return -ENOMEM;
-	r->c = c;
-	r->t = t;
-	r->out = out;
+	r = viommu_refresh_begin(c, t, out);
 	r->limited = budget;
 	r->budget = budget ? *budget : 0;
 	if (out->fail_reason == KVM_VIOMMU_REFUSED_MEMLOCK ||
@@ -644,7 +877,6 @@ int viommu_refresh_table(struct viommu_container *c, struct viommu_table *t,
 		r->no_more_pins = true;
 		r->stop_why = out->fail_reason;
 	}
-	iommu_iotlb_gather_init(&r->gather);
 
 	w = (struct viommu_walk) {
 		.fmt = t->fmt,
@@ -657,17 +889,17 @@ int viommu_refresh_table(struct viommu_container *c, struct viommu_table *t,
 
 	idx = srcu_read_lock(&c->kvm->srcu);
 	ret = viommu_walk(&w, iova, last);
+	/* Whatever stopped the walk, what it queued is before it. */
+	viommu_batch_flush(r);
 	srcu_read_unlock(&c->kvm->srcu, idx);
 
-	viommu_flush(r);
-	viommu_gm_settle(c);
+	viommu_refresh_end(r);
 	if (budget)
 		*budget = r->budget;
 	if (ret == VIOMMU_STOP) {
 		*next = r->next;
 		ret = -EAGAIN;
 	}
-	kfree(r);
 	return ret;
 }
 
@@ -740,19 +972,60 @@ int viommu_refresh(struct viommu_container *c, struct kvm_viommu_refresh *arg)
  */
 void viommu_shadow_clear(struct viommu_container *c, struct viommu_table *t)
 {
-	unsigned long index;
-	void *entry;
+	unsigned long index = 0;
+	u64 entry;
 
 	lockdep_assert_held(&c->lock);
 	WARN_ON(t->nr_groups);
 
-	xa_for_each(&t->shadow, index, entry) {
-		u64 size = viommu_shadow_block(xa_to_value(entry));
+	while ((entry = viommu_leaves_next(&t->shadow, &index, ULONG_MAX))) {
+		u64 size = viommu_shadow_block(entry);
+		u64 *leaf = viommu_leaf(&t->shadow, index, false);
 
 		if (size && !(((u64)index << VIOMMU_PAGE_SHIFT) & (size - 1)))
 			c->mapped_blocks--;
-		xa_erase(&t->shadow, index);
+		viommu_leaf_set(&t->shadow, leaf, index, 0);
 		c->mapped_pages--;
-		viommu_pin_put_now(c, viommu_shadow_gfn(xa_to_value(entry)));
+		viommu_pin_put_now(c, viommu_shadow_gfn(entry));
+		if (!(++index % 4096))
+			cond_resched();
+	}
+	viommu_leaves_destroy(&t->shadow);
+}
+
+/**
+ * viommu_shadow_forget - unmap every IOVA that maps guest frames being removed
+ * @c: the container (lock held).
+ * @gfn: first guest frame of a memslot being deleted.
+ * @last: its last guest frame.
+ *
+ * Every table's shadow is scanned: memslot deletion is rare, and the
+ * shadow is indexed by IOVA.  The IOTLB is synced before the pins go.
+ * Never fails.
+ */
+void viommu_shadow_forget(struct viommu_container *c, gfn_t gfn, gfn_t last)
+{
+	struct kvm_viommu_refresh out = { };
+	struct viommu_refresh_ctx *r;
+	struct viommu_table *t;
+	unsigned long id, index;
+	u64 entry;
+
+	lockdep_assert_held(&c->lock);
+
+	xa_for_each(&c->tables, id, t) {
+		r = viommu_refresh_begin(c, t, &out);
+		index = 0;
+		while ((entry = viommu_leaves_next(&t->shadow, &index,
+						   ULONG_MAX))) {
+			gfn_t g = viommu_shadow_gfn(entry);
+
+			if (g >= gfn && g <= last)
+				viommu_unmap_page(r, (u64)index <<
+						  VIOMMU_PAGE_SHIFT, entry);
+			if (!(++index % 4096))
+				cond_resched();
+		}
+		viommu_refresh_end(r);
 	}
 }

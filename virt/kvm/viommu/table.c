@@ -176,7 +176,6 @@ void viommu_table_destroy(struct viommu_container *c, struct viommu_table *t)
 	viommu_shadow_clear(c, t);
 	viommu_gm_settle(c);
 	xa_erase(&c->tables, t->id);
-	xa_destroy(&t->shadow);
 	iommu_domain_free(t->domain);
 	kfree(t);
 }
@@ -218,7 +217,7 @@ viommu_table_create(struct viommu_container *c, struct viommu_group *g,
 	t->root_gpa = arg->root_gpa;
 	t->aperture_start = arg->aperture_start;
 	t->aperture_last = arg->aperture_last;
-	xa_init(&t->shadow);
+	viommu_leaves_init(&t->shadow, &c->shadow_bytes);
 
 	t->domain = viommu_domain_alloc(g->group);
 	if (IS_ERR(t->domain)) {
@@ -285,8 +284,8 @@ static void viommu_table_resv_refresh(struct viommu_container *c,
 				  (SZ_4K - 1), t->aperture_last);
 		index = start >> PAGE_SHIFT;
 		if (start > last ||
-		    !xa_find(&t->shadow, &index, last >> PAGE_SHIFT,
-			     XA_PRESENT))
+		    !viommu_leaves_next(&t->shadow, &index,
+					last >> PAGE_SHIFT))
 			continue;
 		memset(&out, 0, sizeof(out));
 		viommu_refresh_table(c, t, start, last, NULL, &out, &next);

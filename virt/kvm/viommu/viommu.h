@@ -23,11 +23,14 @@
  *   - from .attach_group/.detach_group/.release, which the VFIO core calls
  *     with its container group_lock (an rwsem) held for write.
  *   - from doorbell workers (doorbell.c), which run with the VMM's mm.
+ *   - from KVM's memslot deletion (prepin.c), with kvm->slots_lock held.
  * Lock order, outermost first:
- *   VFIO container->group_lock -> viommu_container.lock -> kvm->srcu (read)
- *   -> mm mmap_lock (inside GUP and locked_vm accounting)
- * Doorbell teardown waits for the worker (cancel_work_sync) and so must
- * never run with viommu_container.lock held.
+ *   VFIO container->group_lock or kvm->slots_lock -> viommu_container.lock
+ *   -> kvm->srcu (read) -> mm mmap_lock (inside GUP and locked_vm
+ *   accounting)
+ * Doorbell teardown waits for the worker (cancel_work_sync), and
+ * unregistering the memslot notifier waits for the notifier: neither may
+ * run with viommu_container.lock held.
  * We never call back into the VFIO core with our lock held.
  *
  * Lifetime
@@ -38,13 +41,16 @@
  * - The container holds mmgrab() on the VMM's mm and a task reference on
  *   the binding task's group leader (for RLIMIT_MEMLOCK and CAP_IPC_LOCK,
  *   as vfio_iommu_type1 does), dropped in .release().
- * - Every 4 KiB IOVA page in a table's shadow xarray is mapped in its
- *   domain and holds the pin of its guest frame in viommu_container.pins.
+ * - Every 4 KiB IOVA page in a table's shadow is mapped in its domain and
+ *   holds the pin of its guest frame in viommu_container.pins (pins.c).
  *   A frame is pinned (FOLL_LONGTERM) and charged to locked_vm once per
  *   container however many IOVA pages map it; the last hold returns the
- *   charge at the unmap, and the pin is released only after the unmap is
- *   flushed from the IOTLB, so within one refresh up to VIOMMU_UNPIN_BATCH
- *   pages may be pinned uncharged.
+ *   charge at the unmap (unless the frame is pre-pinned), and the pin is
+ *   released only after the unmap is flushed from the IOTLB, so within one
+ *   refresh up to VIOMMU_BATCH pages may be pinned uncharged.
+ * - Pre-pinned frames (prepin.c) stay pinned without holds until their
+ *   memslot is deleted, the VMM releases them, or the container is
+ *   released; the memslot notifier is registered from bind to release.
  * - Destroying a table detaches its groups first (their DMA is then
  *   blocked by VFIO's DMA ownership), then unpins and frees.  Destroy never
  *   fails.
@@ -60,8 +66,28 @@
 #include <linux/mutex.h>
 #include <linux/workqueue.h>
 #include <linux/xarray.h>
+#include <asm/kvm_page_track.h>
 
 #include "fmt/viommu_fmt.h"
+
+/* Entries per leaf of a struct viommu_leaves: one 4 KiB page of u64. */
+#define VIOMMU_LEAF_ENTRIES	512
+/* Pages a refresh maps or releases per batch. */
+#define VIOMMU_BATCH		512
+
+/**
+ * struct viommu_leaves - a sparse array of 8-byte entries (leaves.c)
+ * @xa: index / VIOMMU_LEAF_ENTRIES -> leaf (a page of u64 entries).
+ * @spare: an empty leaf kept for the next allocation, or NULL.
+ * @bytes: the container counter the leaves' memory is reported in.
+ */
+struct viommu_leaves {
+	struct xarray xa;
+	u64 *spare;
+	u64 *bytes;
+};
+
+struct viommu_refresh_ctx;
 
 /**
  * struct viommu_group - an IOMMU group attached to the container
@@ -97,9 +123,9 @@ struct viommu_group {
  * @aperture_start: lowest IOVA the guest may map.
  * @aperture_last: highest IOVA the guest may map (inclusive).
  * @domain: the paging domain holding the shadow mappings.
- * @shadow: 4 KiB IOVA page number -> xa_mk_value(guest frame, whether the
- *	page is part of a large IOMMU mapping, VIOMMU_PROT_*): what is mapped
- *	there (encoding in shadow.c); the page itself is in the pin table.
+ * @shadow: 4 KiB IOVA page number -> guest frame, whether the page is part
+ *	of a large IOMMU mapping, VIOMMU_PROT_*: what is mapped there
+ *	(encoding in shadow.c); the page itself is in the pin table.
  * @nr_groups: groups attached to @domain; the table dies with the last.
  */
 struct viommu_table {
@@ -111,7 +137,7 @@ struct viommu_table {
 	u64 aperture_start;
 	u64 aperture_last;
 	struct iommu_domain *domain;
-	struct xarray shadow;
+	struct viommu_leaves shadow;
 	unsigned int nr_groups;
 };
 
@@ -134,8 +160,12 @@ struct viommu_table {
  * @lock_cap: the binding task had CAP_IPC_LOCK: no RLIMIT_MEMLOCK check.
  * @doorbells: doorbell id -> struct viommu_doorbell (doorbell.c, which
  *	documents their worker, teardown order and serialisation).
- * @pins: guest frame -> xarray value (pfn, dirty, number of IOVA pages
- *	mapping it); see guest_mem.c.
+ * @bind_flags: KVM_VIOMMU_BIND_* the VM was bound with.
+ * @track: KVM page-track notifier: memslot deletion (prepin.c).
+ * @tracking: @track is registered.
+ * @refresh: refresh state (shadow.c), allocated at bind.
+ * @pins: guest frame -> host page, holds and flags (pins.c); set up at
+ *	bind.
  * @charge_credit: pages charged to locked_vm but not used by a pin yet
  *	(guest_mem.c); zero outside a refresh.
  * @pinned_pages: guest frames pinned now (= pages charged to locked_vm
@@ -144,6 +174,11 @@ struct viommu_table {
  * @mapped_blocks: large (2 MiB, 1 GiB) IOMMU mappings among them.
  * @refreshes: completed refresh requests.
  * @refusals: refused pages, cumulative.
+ * @iommu_maps: iommu_map() calls, cumulative.
+ * @iommu_unmaps: iommu_unmap_fast() calls, cumulative.
+ * @iotlb_syncs: iommu_iotlb_sync() calls, cumulative.
+ * @shadow_bytes: memory of every table's shadow leaves.
+ * @pin_bytes: memory of @pins' leaves.
  */
 struct viommu_container {
 	struct kref ref;
@@ -156,14 +191,23 @@ struct viommu_container {
 	struct mm_struct *mm;
 	struct task_struct *task;
 	bool lock_cap;
+	u32 bind_flags;
+	struct kvm_page_track_notifier_node track;
+	bool tracking;
 	struct xarray doorbells;
-	struct xarray pins;
+	struct viommu_refresh_ctx *refresh;
+	struct viommu_leaves pins;
 	u64 charge_credit;
 	u64 pinned_pages;
 	u64 mapped_pages;
 	u64 mapped_blocks;
 	u64 refreshes;
 	u64 refusals;
+	u64 iommu_maps;
+	u64 iommu_unmaps;
+	u64 iotlb_syncs;
+	u64 shadow_bytes;
+	u64 pin_bytes;
 };
 
 /* vfio_iommu_kvm.c: the container */
@@ -171,7 +215,7 @@ int viommu_lock(struct viommu_container *c);
 extern struct workqueue_struct *viommu_wq;
 
 /* bind.c: the VM binding */
-int viommu_bind_vm(struct viommu_container *c, int vm_fd);
+int viommu_bind_vm(struct viommu_container *c, int vm_fd, u32 flags);
 void viommu_unbind_vm(struct viommu_container *c);
 
 /* table.c: groups and tables */
@@ -183,19 +227,48 @@ void viommu_table_destroy(struct viommu_container *c, struct viommu_table *t);
 void viommu_table_info(struct viommu_container *c,
 		       struct kvm_viommu_info *info);
 
-/* guest_mem.c: guest memory through the VM's memslots, pins */
+/* leaves.c: sparse arrays of 8-byte entries */
+void viommu_leaves_init(struct viommu_leaves *l, u64 *bytes);
+u64 *viommu_leaf(struct viommu_leaves *l, unsigned long index, bool alloc);
+bool viommu_leaf_set(struct viommu_leaves *l, u64 *leaf, unsigned long index,
+		     u64 val);
+u64 viommu_leaves_next(struct viommu_leaves *l, unsigned long *index,
+		       unsigned long last);
+void viommu_leaves_destroy(struct viommu_leaves *l);
+
+/* guest_mem.c: guest memory through the VM's memslots */
 int viommu_gm_read_entry(struct viommu_container *c, u64 gpa, u64 *raw);
+int viommu_gm_table_hva(struct viommu_container *c, gfn_t gfn,
+			unsigned long *hva);
 int viommu_gm_access(struct viommu_container *c, u64 gpa, void *buf,
 		     unsigned int len, bool write);
 int viommu_gm_read_u32(struct viommu_container *c, u64 gpa, u32 *val);
 bool viommu_gm_writable(struct viommu_container *c, u64 gpa);
-u32 viommu_pin_get(struct viommu_container *c, gfn_t gfn, bool write,
-		   struct page **page);
+u32 viommu_gm_frame(struct viommu_container *c, gfn_t gfn, bool write,
+		    unsigned long *hva, bool *ro, gfn_t *slot_last);
+
+/* pins.c: the pin table and locked_vm */
+unsigned int viommu_pin_hold(struct viommu_container *c, gfn_t gfn,
+			     unsigned int n, bool write, struct page **pages,
+			     u32 *why);
 struct page *viommu_pin_put(struct viommu_container *c, gfn_t gfn,
 			    bool *dirty);
 struct page *viommu_pin_page(struct viommu_container *c, gfn_t gfn);
 void viommu_gm_unpin(struct page **pages, const bool *dirty, unsigned int n);
 void viommu_gm_settle(struct viommu_container *c);
+int viommu_pin_keep(struct viommu_container *c, gfn_t gfn, gfn_t last,
+		    u64 *pinned);
+void viommu_pin_keep_end(struct viommu_container *c, gfn_t gfn, gfn_t last,
+			 bool undo);
+u64 viommu_pin_unkeep(struct viommu_container *c, gfn_t gfn, gfn_t last);
+void viommu_pin_unkeep_orphans(struct viommu_container *c);
+
+/* prepin.c: pre-pinned memory, memslot deletion */
+int viommu_track(struct viommu_container *c);
+void viommu_untrack(struct viommu_container *c);
+int viommu_prepin_all(struct viommu_container *c);
+void viommu_prepin_recheck(struct viommu_container *c);
+int viommu_prepin(struct viommu_container *c, struct kvm_viommu_prepin *arg);
 
 /* doorbell.c: guest requests processed by a kernel worker */
 int viommu_set_doorbell(struct viommu_container *c,
@@ -215,10 +288,19 @@ int viommu_refresh_table(struct viommu_container *c, struct viommu_table *t,
 			 u64 iova, u64 last, u64 *budget,
 			 struct kvm_viommu_refresh *out, u64 *next);
 void viommu_shadow_clear(struct viommu_container *c, struct viommu_table *t);
+void viommu_shadow_forget(struct viommu_container *c, gfn_t gfn, gfn_t last);
+int viommu_refresh_alloc(struct viommu_container *c);
+void viommu_refresh_free(struct viommu_container *c);
 
 /* tce.c: the Power TCE hypercalls on sPAPR TCE tables */
 int viommu_tce(struct viommu_container *c, struct kvm_viommu_tce *arg);
 int viommu_tce_write(struct viommu_container *c, struct kvm_viommu_tce *arg,
 		     u64 *first, u64 *last);
+
+#ifdef KVM_VIOMMU_TEST
+/* test_raw.c: the raw pin + iommu_map limit, for make bench only */
+#include "viommu_test_raw.h"
+long viommu_ioctl_test_raw(struct viommu_container *c, unsigned long arg);
+#endif
 
 #endif /* _VIOMMU_H */

@@ -20,7 +20,8 @@ TEST(abi_sizes)
 	EXPECT_EQ(16, sizeof(struct kvm_viommu_bind_vm));
 	EXPECT_EQ(56, sizeof(struct kvm_viommu_set_table));
 	EXPECT_EQ(80, sizeof(struct kvm_viommu_refresh));
-	EXPECT_EQ(88, sizeof(struct kvm_viommu_info));
+	EXPECT_EQ(136, sizeof(struct kvm_viommu_info));
+	EXPECT_EQ(40, sizeof(struct kvm_viommu_prepin));
 	EXPECT_EQ(11, VFIO_KVM_IOMMU);
 }
 
@@ -159,7 +160,7 @@ TEST_F(viommu, bind_errors)
 	EXPECT_EQ(-EINVAL, viommu_bind_raw(self->v.container, vcpu));
 	close(vcpu);
 
-	bind.flags = 1;
+	bind.flags = 1u << 1;	/* no such flag */
 	EXPECT_EQ(-1, ioctl(self->v.container, KVM_VIOMMU_BIND_VM, &bind));
 	EXPECT_EQ(EINVAL, errno);
 	bind.flags = 0;

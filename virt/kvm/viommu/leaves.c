@@ -1,0 +1,175 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Leaves: sparse arrays of 8-byte entries, the storage of the shadows
+ * (IOVA page -> what is mapped there) and of the pin table (guest frame ->
+ * host page).
+ *
+ * Entries live in 4 KiB leaves of VIOMMU_LEAF_ENTRIES, each covering
+ * 2 MiB of IOVA or of guest memory, found through an xarray indexed by
+ * entry index / VIOMMU_LEAF_ENTRIES.  A dense run of entries therefore
+ * costs 8 bytes each plus one xarray slot per 512, and the sequential
+ * walks a refresh makes touch plain arrays.  An entry of zero is empty.
+ * Each leaf counts its nonzero entries in its page's private field; a leaf
+ * whose count drops to zero is freed, except that one empty leaf per
+ * array is kept for the next allocation, so that mapping and unmapping
+ * the same few pages over and over does not allocate each time.
+ *
+ * The caller serialises all access (viommu_container.lock).
+ */
+#include <linux/gfp.h>
+#include <linux/mm.h>
+#include <linux/xarray.h>
+
+#include "viommu.h"
+
+static_assert(VIOMMU_LEAF_ENTRIES * sizeof(u64) == PAGE_SIZE);
+
+/**
+ * viommu_leaves_init - set up an empty array
+ * @l: the array.
+ * @bytes: counter of the container the leaves' memory is reported in.
+ */
+void viommu_leaves_init(struct viommu_leaves *l, u64 *bytes)
+{
+	xa_init(&l->xa);
+	l->spare = NULL;
+	l->bytes = bytes;
+}
+
+static unsigned long viommu_leaf_count(u64 *leaf)
+{
+	return page_private(virt_to_page(leaf));
+}
+
+static void viommu_leaf_set_count(u64 *leaf, unsigned long count)
+{
+	set_page_private(virt_to_page(leaf), count);
+}
+
+/**
+ * viommu_leaf - the leaf holding entry @index
+ * @l: the array.
+ * @index: entry index.
+ * @alloc: allocate the leaf if it does not exist.
+ *
+ * Return: the leaf (entry @index is leaf[@index % VIOMMU_LEAF_ENTRIES]), or
+ * NULL when it does not exist and @alloc is false or allocation failed.
+ */
+u64 *viommu_leaf(struct viommu_leaves *l, unsigned long index, bool alloc)
+{
+	unsigned long li = index / VIOMMU_LEAF_ENTRIES;
+	u64 *leaf = xa_load(&l->xa, li);
+	void *old;
+
+	if (leaf || !alloc)
+		return leaf;
+
+	leaf = l->spare;
+	l->spare = NULL;
+	if (!leaf) {
+		leaf = (u64 *)get_zeroed_page(GFP_KERNEL_ACCOUNT);
+		if (!leaf)
+			return NULL;
+		*l->bytes += PAGE_SIZE;
+		viommu_leaf_set_count(leaf, 0);
+	}
+	old = xa_store(&l->xa, li, leaf, GFP_KERNEL_ACCOUNT);
+	if (xa_is_err(old)) {
+		l->spare = leaf;
+		return NULL;
+	}
+	return leaf;
+}
+
+/**
+ * viommu_leaf_set - write one entry of a leaf
+ * @l: the array.
+ * @leaf: the leaf holding @index (from viommu_leaf()).
+ * @index: entry index.
+ * @val: new value, 0 to empty the entry.
+ *
+ * Return: true when the leaf became empty and is gone: @leaf must not be
+ * used any more.
+ */
+bool viommu_leaf_set(struct viommu_leaves *l, u64 *leaf, unsigned long index,
+		     u64 val)
+{
+	u64 *e = &leaf[index % VIOMMU_LEAF_ENTRIES];
+	unsigned long count = viommu_leaf_count(leaf);
+
+	if (!*e == !val) {
+		*e = val;
+		return false;
+	}
+	*e = val;
+	if (val) {
+		viommu_leaf_set_count(leaf, count + 1);
+		return false;
+	}
+	if (WARN_ON_ONCE(!count) || --count) {
+		viommu_leaf_set_count(leaf, count);
+		return false;
+	}
+
+	viommu_leaf_set_count(leaf, 0);
+	xa_erase(&l->xa, index / VIOMMU_LEAF_ENTRIES);
+	if (!l->spare) {
+		l->spare = leaf;
+	} else {
+		free_page((unsigned long)leaf);
+		*l->bytes -= PAGE_SIZE;
+	}
+	return true;
+}
+
+/**
+ * viommu_leaves_next - the next nonzero entry
+ * @l: the array.
+ * @index: in: where to start looking; out: the entry's index.
+ * @last: last index to look at (inclusive).
+ *
+ * Return: the entry's value, or 0 when there is none in [*@index, @last].
+ */
+u64 viommu_leaves_next(struct viommu_leaves *l, unsigned long *index,
+		       unsigned long last)
+{
+	unsigned long li = *index / VIOMMU_LEAF_ENTRIES, i;
+	u64 *leaf;
+
+	if (*index > last)
+		return 0;
+	xa_for_each_range(&l->xa, li, leaf, li, last / VIOMMU_LEAF_ENTRIES) {
+		unsigned long base = li * VIOMMU_LEAF_ENTRIES;
+
+		i = max(*index, base) - base;
+		for (; i < VIOMMU_LEAF_ENTRIES && base + i <= last; i++) {
+			if (leaf[i]) {
+				*index = base + i;
+				return leaf[i];
+			}
+		}
+	}
+	return 0;
+}
+
+/**
+ * viommu_leaves_destroy - free every leaf
+ * @l: the array; its entries must all be zero already.
+ */
+void viommu_leaves_destroy(struct viommu_leaves *l)
+{
+	unsigned long li;
+	u64 *leaf;
+
+	xa_for_each(&l->xa, li, leaf) {
+		WARN_ON_ONCE(viommu_leaf_count(leaf));
+		free_page((unsigned long)leaf);
+		*l->bytes -= PAGE_SIZE;
+	}
+	xa_destroy(&l->xa);
+	if (l->spare) {
+		free_page((unsigned long)l->spare);
+		*l->bytes -= PAGE_SIZE;
+		l->spare = NULL;
+	}
+}

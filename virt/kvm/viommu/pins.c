@@ -1,0 +1,487 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The pin table: which guest frames the container holds pinned, the host
+ * page behind each, and their locked_vm charge.
+ *
+ * Each guest frame mapped anywhere in the container is pinned once
+ * (FOLL_LONGTERM, and FOLL_WRITE unless its memslot is read-only, so the
+ * page behind a frame cannot change under a later writable mapping) and
+ * charged once to locked_vm, however many IOVA pages map it.  The table
+ * (viommu_container.pins, leaves indexed by guest frame) holds per frame:
+ *   - the host page frame number;
+ *   - WRITABLE: pinned for writing.  A frame pinned read-only (its memslot
+ *     was read-only) is never handed out for a writable mapping, even if
+ *     the memslot has become writable since: the pinned page may be one the
+ *     VMM cannot write, such as the page cache of a file it mapped
+ *     read-only;
+ *   - DIRTY: a writable mapping used it: dirty the page on unpin;
+ *   - KEEP: pre-pinned (KVM_VIOMMU_BIND_PREPIN or KVM_VIOMMU_PREPIN): the
+ *     frame stays pinned when no IOVA maps it;
+ *   - MARK: pinned or kept by the KVM_VIOMMU_PREPIN call in progress, to
+ *     undo it if the call fails;
+ *   - the number of IOVA pages mapping it ("holds"), bounded so that a
+ *     guest mapping one page everywhere cannot push the page's reference
+ *     count anywhere near overflow: GUP adds GUP_PIN_COUNTING_BIAS per pin,
+ *     we add one pin per frame.
+ * A frame is in the table while it has holds or KEEP; it is unpinned (and
+ * its charge returned) when the last of both goes.
+ *
+ * Frames absent from the table are pinned in runs: consecutive guest
+ * frames of one memslot are consecutive VMM addresses, pinned with one
+ * pin_user_pages_fast() call and charged with one locked_vm update.
+ *
+ * Everything here runs under viommu_container.lock in the VMM's context
+ * (current->mm == c->mm, checked by the callers), inside a kvm->srcu read
+ * section when memslots are looked at.
+ */
+#include <linux/kvm_host.h>
+#include <linux/mm.h>
+#include <linux/sched/mm.h>
+
+#include "viommu.h"
+
+#define VIOMMU_PIN_COUNT_BITS	20
+#define VIOMMU_PIN_COUNT_MAX	(BIT_ULL(VIOMMU_PIN_COUNT_BITS) - 1)
+#define VIOMMU_PIN_MARK		BIT_ULL(20)
+#define VIOMMU_PIN_KEEP		BIT_ULL(21)
+#define VIOMMU_PIN_DIRTY	BIT_ULL(22)
+#define VIOMMU_PIN_WRITABLE	BIT_ULL(23)
+#define VIOMMU_PIN_PFN_SHIFT	24
+
+/* Largest run pinned by one call: bounds the work between resched points. */
+#define VIOMMU_PIN_RUN		512
+
+static struct page *viommu_pin_entry_page(u64 v)
+{
+	return pfn_to_page(v >> VIOMMU_PIN_PFN_SHIFT);
+}
+
+static int viommu_gm_charge(struct viommu_container *c, long npages)
+{
+	int ret;
+
+	/* An mm that has exited has no locked_vm left to charge or return. */
+	if (!mmget_not_zero(c->mm))
+		return npages > 0 ? -ESRCH : 0;
+	mmap_write_lock(c->mm);
+	ret = __account_locked_vm(c->mm, abs(npages), npages > 0, c->task,
+				  c->lock_cap);
+	mmap_write_unlock(c->mm);
+	mmput(c->mm);
+	return ret;
+}
+
+/*
+ * locked_vm is charged under the mmap write lock, too dear per 4 KiB page:
+ * pins draw on c->charge_credit, topped up at least VIOMMU_CHARGE_BATCH
+ * pages at a time (exactly what is missing once that no longer fits under
+ * RLIMIT_MEMLOCK, so the limit is still met exactly), and releases return
+ * to it.  viommu_gm_settle() gives the credit back, so outside a refresh
+ * locked_vm is exactly the pinned frames.
+ */
+#define VIOMMU_CHARGE_BATCH	64
+
+/* Make @n pages of credit available; false when RLIMIT_MEMLOCK forbids. */
+static bool viommu_gm_reserve(struct viommu_container *c, u64 n)
+{
+	u64 need;
+
+	if (c->charge_credit >= n)
+		return true;
+	need = n - c->charge_credit;
+	if (!viommu_gm_charge(c, max_t(u64, need, VIOMMU_CHARGE_BATCH))) {
+		c->charge_credit += max_t(u64, need, VIOMMU_CHARGE_BATCH);
+		return true;
+	}
+	if (need < VIOMMU_CHARGE_BATCH && !viommu_gm_charge(c, need)) {
+		c->charge_credit += need;
+		return true;
+	}
+	return false;
+}
+
+/**
+ * viommu_gm_settle - return the unused locked_vm credit
+ * @c: the container (lock held).
+ */
+void viommu_gm_settle(struct viommu_container *c)
+{
+	if (c->charge_credit)
+		viommu_gm_charge(c, -(long)c->charge_credit);
+	c->charge_credit = 0;
+}
+
+/* Drop a frame from the table; the caller unpins the page. */
+static void viommu_pin_forget(struct viommu_container *c, u64 *leaf,
+			      gfn_t gfn)
+{
+	viommu_leaf_set(&c->pins, leaf, gfn, 0);
+	c->charge_credit++;
+	c->pinned_pages--;
+}
+
+/*
+ * Pin @n frames from @gfn, all absent from the table and in one memslot
+ * from VMM address @hva, and enter them with @flags (one hold, or KEEP).
+ * Return: frames pinned (from the first); when fewer than @n, *@why says
+ * why the next one is not.
+ */
+static unsigned int viommu_pin_run(struct viommu_container *c, gfn_t gfn,
+				   unsigned int n, unsigned long hva, bool ro,
+				   u64 flags, struct page **pages, u32 *why)
+{
+	unsigned int got, i;
+	int ret;
+
+	if (!viommu_gm_reserve(c, n)) {
+		*why = KVM_VIOMMU_REFUSED_MEMLOCK;
+		if (n == 1 || !viommu_gm_reserve(c, 1))
+			return 0;
+		n = 1;
+	}
+	*why = KVM_VIOMMU_REFUSED_PIN;
+	ret = pin_user_pages_fast(hva, n, FOLL_LONGTERM | (ro ? 0 : FOLL_WRITE),
+				  pages);
+	if (ret <= 0)
+		return 0;
+	got = ret;
+
+	for (i = 0; i < got; i++) {
+		unsigned long pfn = page_to_pfn(pages[i]);
+		u64 *leaf = viommu_leaf(&c->pins, gfn + i, true);
+
+		if (!leaf ||
+		    WARN_ON_ONCE(pfn >> (64 - VIOMMU_PIN_PFN_SHIFT)))
+			break;
+		viommu_leaf_set(&c->pins, leaf, gfn + i,
+				(u64)pfn << VIOMMU_PIN_PFN_SHIFT |
+				(ro ? 0 : VIOMMU_PIN_WRITABLE) | flags);
+	}
+	if (i < got)
+		unpin_user_pages(pages + i, got - i);
+	c->charge_credit -= i;
+	c->pinned_pages += i;
+	return i;
+}
+
+/*
+ * The memslot facts of a run of guest frames, looked up once per memslot:
+ * the memslot decides what the guest may do with each frame.
+ */
+struct viommu_frame_cursor {
+	gfn_t first;		/* frame @hva is the address of */
+	gfn_t last;		/* last frame of its memslot; 0: look up */
+	unsigned long hva;
+	bool ro;
+};
+
+static u32 viommu_frame_hva(struct viommu_container *c,
+			    struct viommu_frame_cursor *fc, gfn_t gfn,
+			    bool write, unsigned long *hva)
+{
+	u32 why;
+
+	if (!fc->last || gfn < fc->first || gfn > fc->last) {
+		why = viommu_gm_frame(c, gfn, write, &fc->hva, &fc->ro,
+				      &fc->last);
+		if (why) {
+			fc->last = 0;
+			return why;
+		}
+		fc->first = gfn;
+	} else if (write && fc->ro) {
+		return KVM_VIOMMU_REFUSED_READONLY_SLOT;
+	}
+	*hva = fc->hva + ((gfn - fc->first) << PAGE_SHIFT);
+	return KVM_VIOMMU_REFUSED_NONE;
+}
+
+/* Frames after @g, up to @max of them, absent from the table and its leaf. */
+static unsigned int viommu_absent_run(const u64 *leaf, gfn_t g,
+				      unsigned int max, gfn_t slot_last)
+{
+	unsigned int m;
+
+	for (m = 1; m < max && g + m <= slot_last &&
+	     (g + m) % VIOMMU_LEAF_ENTRIES; m++)
+		if (leaf && leaf[(g + m) % VIOMMU_LEAF_ENTRIES])
+			break;
+	return m;
+}
+
+/**
+ * viommu_pin_hold - hold @n consecutive guest frames for IOVA pages
+ * @c: the container (VM bound, srcu held).
+ * @gfn: first guest frame.
+ * @n: frames.
+ * @write: the IOVA pages will be writable.
+ * @pages: the pinned pages, one per frame held.
+ * @why: when fewer than @n are held, why the next one is not.
+ *
+ * A frame absent from the table is pinned and charged one page of
+ * locked_vm; absent frames are pinned in runs.
+ *
+ * Return: frames held, from the first; each has one more hold.
+ */
+unsigned int viommu_pin_hold(struct viommu_container *c, gfn_t gfn,
+			     unsigned int n, bool write, struct page **pages,
+			     u32 *why)
+{
+	u64 flags = 1 | (write ? VIOMMU_PIN_DIRTY : 0) |
+		    (c->bind_flags & KVM_VIOMMU_BIND_PREPIN ?
+		     VIOMMU_PIN_KEEP : 0);
+	struct viommu_frame_cursor fc = { };
+	unsigned long hva, li = ULONG_MAX;
+	unsigned int i = 0, m, got;
+	u64 *leaf = NULL, *e;
+	gfn_t g;
+
+	*why = KVM_VIOMMU_REFUSED_NONE;
+	while (i < n) {
+		g = gfn + i;
+		*why = viommu_frame_hva(c, &fc, g, write, &hva);
+		if (*why)
+			return i;
+		if (g / VIOMMU_LEAF_ENTRIES != li) {
+			li = g / VIOMMU_LEAF_ENTRIES;
+			leaf = viommu_leaf(&c->pins, g, false);
+		}
+
+		e = leaf ? &leaf[g % VIOMMU_LEAF_ENTRIES] : NULL;
+		if (e && *e) {
+			if ((*e & VIOMMU_PIN_COUNT_MAX) == VIOMMU_PIN_COUNT_MAX ||
+			    (write && !(*e & VIOMMU_PIN_WRITABLE))) {
+				*why = KVM_VIOMMU_REFUSED_PIN;
+				return i;
+			}
+			*e = (*e + 1) | (flags & VIOMMU_PIN_DIRTY);
+			pages[i++] = viommu_pin_entry_page(*e);
+			continue;
+		}
+
+		m = min_t(unsigned int, n - i, VIOMMU_PIN_RUN);
+		m = viommu_absent_run(leaf, g, m, fc.last);
+		got = viommu_pin_run(c, g, m, hva, fc.ro, flags, pages + i, why);
+		if (!got)
+			return i;
+		i += got;
+		/* The run may have created the leaf. */
+		li = ULONG_MAX;
+		*why = KVM_VIOMMU_REFUSED_NONE;
+	}
+	return i;
+}
+
+/**
+ * viommu_pin_put - drop one hold of guest frame @gfn
+ * @c: the container.
+ * @gfn: guest frame.
+ * @dirty: set when the returned page was ever mapped writable.
+ *
+ * The last hold of a frame that is not pre-pinned returns the frame's
+ * locked_vm charge at once, so that a refresh replacing entries at the
+ * RLIMIT_MEMLOCK limit does not fail for pages it is releasing.
+ *
+ * Return: the page to unpin, with viommu_gm_unpin(), once no device can
+ * reach it any more (after the IOTLB flush); NULL while the frame stays
+ * pinned.
+ */
+struct page *viommu_pin_put(struct viommu_container *c, gfn_t gfn, bool *dirty)
+{
+	u64 *leaf = viommu_leaf(&c->pins, gfn, false);
+	u64 *e, v;
+
+	if (WARN_ON_ONCE(!leaf || !(leaf[gfn % VIOMMU_LEAF_ENTRIES] &
+				    VIOMMU_PIN_COUNT_MAX)))
+		return NULL;
+	e = &leaf[gfn % VIOMMU_LEAF_ENTRIES];
+	v = --*e;
+	if (v & (VIOMMU_PIN_COUNT_MAX | VIOMMU_PIN_KEEP))
+		return NULL;
+	viommu_pin_forget(c, leaf, gfn);
+	*dirty = v & VIOMMU_PIN_DIRTY;
+	return viommu_pin_entry_page(v);
+}
+
+/**
+ * viommu_pin_page - the page behind a guest frame the container holds
+ * @c: the container.
+ * @gfn: guest frame, pinned.
+ *
+ * Return: the page, or NULL (and a warning) if @gfn is not pinned.
+ */
+struct page *viommu_pin_page(struct viommu_container *c, gfn_t gfn)
+{
+	u64 *leaf = viommu_leaf(&c->pins, gfn, false);
+
+	if (WARN_ON_ONCE(!leaf || !leaf[gfn % VIOMMU_LEAF_ENTRIES]))
+		return NULL;
+	return viommu_pin_entry_page(leaf[gfn % VIOMMU_LEAF_ENTRIES]);
+}
+
+/**
+ * viommu_gm_unpin - release pins returned by viommu_pin_put()
+ * @pages: the pages, no longer reachable by any device.
+ * @dirty: per page: it was mapped writable, so mark it dirty.
+ * @n: number of pages.
+ */
+void viommu_gm_unpin(struct page **pages, const bool *dirty, unsigned int n)
+{
+	unsigned int i, j;
+
+	for (i = 0; i < n; i = j) {
+		for (j = i + 1; j < n && dirty[j] == dirty[i]; j++)
+			;
+		unpin_user_pages_dirty_lock(pages + i, j - i, dirty[i]);
+	}
+}
+
+/**
+ * viommu_pin_keep - pre-pin guest frames [@gfn, @last]
+ * @c: the container (VM bound, srcu held, current->mm the VMM's).
+ * @gfn: first guest frame.
+ * @last: last guest frame.
+ * @pinned: frames pinned by this call, added to.
+ *
+ * Pins every frame not pinned yet and marks every frame KEEP.  Frames this
+ * call pins or marks KEEP also get MARK, for viommu_pin_keep_end().
+ *
+ * Return: 0, -EFAULT (a frame is not in a memslot the container may pin),
+ * -ENOMEM (RLIMIT_MEMLOCK or no memory) or -EINTR.
+ */
+int viommu_pin_keep(struct viommu_container *c, gfn_t gfn, gfn_t last,
+		    u64 *pinned)
+{
+	struct viommu_frame_cursor fc = { };
+	struct page *pages[64];
+	unsigned int m, got;
+	unsigned long hva;
+	gfn_t g = gfn;
+	u64 *leaf, *e;
+	u32 why;
+
+	while (g <= last) {
+		if (viommu_frame_hva(c, &fc, g, false, &hva))
+			return -EFAULT;
+		leaf = viommu_leaf(&c->pins, g, false);
+		e = leaf ? &leaf[g % VIOMMU_LEAF_ENTRIES] : NULL;
+		if (e && *e) {
+			if (!(*e & VIOMMU_PIN_KEEP))
+				*e |= VIOMMU_PIN_KEEP | VIOMMU_PIN_MARK;
+			g++;
+			continue;
+		}
+		m = viommu_absent_run(leaf, g,
+				      min_t(u64, last - g + 1,
+					    ARRAY_SIZE(pages)), fc.last);
+		got = viommu_pin_run(c, g, m, hva, fc.ro,
+				     VIOMMU_PIN_KEEP | VIOMMU_PIN_MARK, pages,
+				     &why);
+		if (!got)
+			return why == KVM_VIOMMU_REFUSED_MEMLOCK ? -ENOMEM :
+								   -EFAULT;
+		*pinned += got;
+		g += got;
+		if (fatal_signal_pending(current))
+			return -EINTR;
+		cond_resched();
+	}
+	return 0;
+}
+
+/**
+ * viommu_pin_keep_end - finish a viommu_pin_keep() series
+ * @c: the container.
+ * @gfn: first guest frame of the series.
+ * @last: last guest frame of the series.
+ * @undo: the series failed: undo what it did.
+ *
+ * Clears MARK; with @undo, frames that were marked lose KEEP, and those no
+ * IOVA holds are unpinned.  Never fails.
+ */
+void viommu_pin_keep_end(struct viommu_container *c, gfn_t gfn, gfn_t last,
+			 bool undo)
+{
+	unsigned long index = gfn;
+	u64 v;
+
+	while ((v = viommu_leaves_next(&c->pins, &index, last))) {
+		u64 *leaf = viommu_leaf(&c->pins, index, false);
+		u64 *e = &leaf[index % VIOMMU_LEAF_ENTRIES];
+
+		if (v & VIOMMU_PIN_MARK) {
+			*e &= ~VIOMMU_PIN_MARK;
+			if (undo) {
+				*e &= ~VIOMMU_PIN_KEEP;
+				if (!(*e & VIOMMU_PIN_COUNT_MAX)) {
+					struct page *page =
+						viommu_pin_entry_page(*e);
+
+					viommu_pin_forget(c, leaf, index);
+					unpin_user_page(page);
+				}
+			}
+		}
+		if (index++ == last)
+			break;
+	}
+}
+
+/**
+ * viommu_pin_unkeep - release pre-pinned frames in [@gfn, @last]
+ * @c: the container (lock held).
+ * @gfn: first guest frame.
+ * @last: last guest frame.
+ *
+ * Frames lose KEEP; those no IOVA holds any more are unpinned and their
+ * charge returned (the caller settles it).  Never fails.
+ *
+ * Return: frames unpinned.
+ */
+u64 viommu_pin_unkeep(struct viommu_container *c, gfn_t gfn, gfn_t last)
+{
+	unsigned long index = gfn;
+	u64 released = 0, v;
+
+	while ((v = viommu_leaves_next(&c->pins, &index, last))) {
+		u64 *leaf = viommu_leaf(&c->pins, index, false);
+		u64 *e = &leaf[index % VIOMMU_LEAF_ENTRIES];
+
+		if (v & VIOMMU_PIN_KEEP) {
+			*e &= ~VIOMMU_PIN_KEEP;
+			if (!(*e & VIOMMU_PIN_COUNT_MAX)) {
+				struct page *page = viommu_pin_entry_page(v);
+
+				viommu_pin_forget(c, leaf, index);
+				unpin_user_pages_dirty_lock(&page, 1,
+							    v & VIOMMU_PIN_DIRTY);
+				released++;
+			}
+		}
+		if (index++ == last)
+			break;
+		if (!(released % 512))
+			cond_resched();
+	}
+	return released;
+}
+
+/**
+ * viommu_pin_unkeep_orphans - release pre-pinned frames outside every memslot
+ * @c: the container (lock held, srcu held).
+ */
+void viommu_pin_unkeep_orphans(struct viommu_container *c)
+{
+	unsigned long index = 0, hva;
+	gfn_t slot_last;
+	bool ro;
+	u64 v;
+
+	while ((v = viommu_leaves_next(&c->pins, &index, ULONG_MAX))) {
+		if (v & VIOMMU_PIN_KEEP &&
+		    viommu_gm_frame(c, index, false, &hva, &ro, &slot_last))
+			viommu_pin_unkeep(c, index, index);
+		if (index++ == ULONG_MAX)
+			break;
+	}
+}

@@ -197,7 +197,7 @@ static long viommu_ioctl_set_table(struct viommu_container *c,
 					 aperture_last), arg, &usize);
 	if (ret)
 		return ret;
-	if (st.flags || st.__reserved)
+	if (st.flags & ~KVM_VIOMMU_TABLE_MERGE || st.__reserved)
 		return -EINVAL;
 
 	ret = viommu_lock(c);

@@ -186,7 +186,7 @@ struct kvm_viommu_bind_vm {
 /**
  * struct kvm_viommu_set_table - KVM_VIOMMU_SET_TABLE argument
  * @argsz: size of this structure as userspace knows it.
- * @flags: must be zero.
+ * @flags: 0 or %KVM_VIOMMU_TABLE_MERGE.
  * @group_id: IOMMU group number (N of /dev/vfio/N) of a group attached to
  *	this container.
  * @format: an &enum kvm_viommu_format value; KVM_VIOMMU_FMT_NONE detaches
@@ -194,8 +194,8 @@ struct kvm_viommu_bind_vm {
  * @levels: number of paging levels of the guest table; 0 selects the
  *	format's default (4 for x86-64).
  * @table_id: output: the table the group is now attached to.  Groups given
- *	the same format, levels, root and aperture share one table (and one
- *	IOMMU domain); its id is what KVM_VIOMMU_REFRESH takes.
+ *	the same flags, format, levels, root and aperture share one table
+ *	(and one IOMMU domain); its id is what KVM_VIOMMU_REFRESH takes.
  * @root_gpa: guest physical address of the top-level table; aligned to the
  *	format's table size.
  * @aperture_start: lowest IOVA the guest may map (4 KiB aligned).
@@ -217,6 +217,19 @@ struct kvm_viommu_bind_vm {
  * or aperture; no VM bound), -EPERM (not the process that bound the VM),
  * -ENOENT (@group_id is not attached to this container), -ENOMEM, or the
  * IOMMU's error for the attach.
+ *
+ * Large IOMMU pages: a guest leaf of 2 MiB or 1 GiB over host memory that
+ * is contiguous and aligned the same way (hugetlbfs or THP) is shadowed by
+ * one IOMMU page of that size.  Runs of 4 KiB guest leaves are mapped with
+ * 4 KiB IOMMU pages, however contiguous, because changing one leaf of a
+ * run shadowed by a large IOMMU page means splitting it, and the IOMMU API
+ * cannot split a mapping in place: while the large page is replaced by
+ * 4 KiB ones, a device that misses in its IOTLB faults on the rest of it.
+ * %KVM_VIOMMU_TABLE_MERGE lifts that: an aligned run of 512 (or 262144)
+ * 4 KiB guest leaves refreshed together over such host memory becomes one
+ * large IOMMU page, as a type1 MAP_DMA of the run would.  Choose it when
+ * the guest unmaps what it mapped as a whole (or tolerates DMA faults on
+ * partial unmaps), as DMA-heavy guests with long-lived buffers do.
  */
 struct kvm_viommu_set_table {
 	__u32 argsz;
@@ -231,6 +244,8 @@ struct kvm_viommu_set_table {
 	__u32 page_shift;
 	__u32 __reserved;
 };
+
+#define KVM_VIOMMU_TABLE_MERGE		(1U << 0)
 
 #define KVM_VIOMMU_SET_TABLE		_IO(VFIO_TYPE, KVM_VIOMMU_BASE + 1)
 

@@ -12,7 +12,8 @@
  * Each leaf counts its nonzero entries in its page's private field; a leaf
  * whose count drops to zero is freed, except that one empty leaf per
  * array is kept for the next allocation, so that mapping and unmapping
- * the same few pages over and over does not allocate each time.
+ * the same few pages over and over does not allocate each time.  The
+ * last leaf looked up is remembered: walks go leaf by leaf.
  *
  * The caller serialises all access (viommu_container.lock).
  */
@@ -34,6 +35,7 @@ void viommu_leaves_init(struct viommu_leaves *l, u64 *bytes)
 	xa_init(&l->xa);
 	l->spare = NULL;
 	l->bytes = bytes;
+	l->last = NULL;
 }
 
 static unsigned long viommu_leaf_count(u64 *leaf)
@@ -58,11 +60,15 @@ static void viommu_leaf_set_count(u64 *leaf, unsigned long count)
 u64 *viommu_leaf(struct viommu_leaves *l, unsigned long index, bool alloc)
 {
 	unsigned long li = index / VIOMMU_LEAF_ENTRIES;
-	u64 *leaf = xa_load(&l->xa, li);
+	u64 *leaf;
 	void *old;
 
+	/* Walks go leaf by leaf: most lookups hit the last leaf found. */
+	if (l->last && l->last_index == li)
+		return l->last;
+	leaf = xa_load(&l->xa, li);
 	if (leaf || !alloc)
-		return leaf;
+		goto found;
 
 	leaf = l->spare;
 	l->spare = NULL;
@@ -77,6 +83,11 @@ u64 *viommu_leaf(struct viommu_leaves *l, unsigned long index, bool alloc)
 	if (xa_is_err(old)) {
 		l->spare = leaf;
 		return NULL;
+	}
+found:
+	if (leaf) {
+		l->last = leaf;
+		l->last_index = li;
 	}
 	return leaf;
 }
@@ -113,6 +124,8 @@ bool viommu_leaf_set(struct viommu_leaves *l, u64 *leaf, unsigned long index,
 
 	viommu_leaf_set_count(leaf, 0);
 	xa_erase(&l->xa, index / VIOMMU_LEAF_ENTRIES);
+	if (l->last == leaf)
+		l->last = NULL;
 	if (!l->spare) {
 		l->spare = leaf;
 	} else {
@@ -167,6 +180,7 @@ void viommu_leaves_destroy(struct viommu_leaves *l)
 		*l->bytes -= PAGE_SIZE;
 	}
 	xa_destroy(&l->xa);
+	l->last = NULL;
 	if (l->spare) {
 		free_page((unsigned long)l->spare);
 		*l->bytes -= PAGE_SIZE;

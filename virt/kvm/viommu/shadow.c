@@ -53,8 +53,10 @@ static_assert(PAGE_SIZE == SZ_4K, "kvm-viommu shadows at 4 KiB granularity");
  * @next: when the budget ran out, the first IOVA not refreshed.
  * @rd_gfn: guest frame of the table page last read by the walk.
  * @rd_hva: its VMM address, or 0.
- * @leaf_index: leaf index of @leaf in the table's shadow.
- * @leaf: the shadow leaf last used, or NULL.
+ * @pending: spans the walk reported, merged while each continues the
+ *	last, not handled yet (valid when @pending.last >= @pending.iova).
+ * @pending_4k: @pending is a run of 4 KiB guest leaves, which become a
+ *	large IOMMU mapping only in a KVM_VIOMMU_TABLE_MERGE table.
  * @nr_map: pages in @map_*, to be mapped.
  * @map_iova: IOVA of each page to map (the shadow has nothing there).
  * @map_gfn: guest frame to map there.
@@ -79,8 +81,8 @@ struct viommu_refresh_ctx {
 	u64 next;
 	gfn_t rd_gfn;
 	unsigned long rd_hva;
-	unsigned long leaf_index;
-	u64 *leaf;
+	struct viommu_span pending;
+	bool pending_4k;
 	unsigned int nr_map;
 	u64 map_iova[VIOMMU_BATCH];
 	gfn_t map_gfn[VIOMMU_BATCH];
@@ -133,25 +135,20 @@ static bool viommu_shadow_same(u64 entry, u64 want)
 /* The shadow entry of IOVA page @index (0: nothing mapped). */
 static u64 viommu_shadow_get(struct viommu_refresh_ctx *r, unsigned long index)
 {
-	if (!r->leaf || index / VIOMMU_LEAF_ENTRIES != r->leaf_index) {
-		r->leaf_index = index / VIOMMU_LEAF_ENTRIES;
-		r->leaf = viommu_leaf(&r->t->shadow, index, false);
-	}
-	return r->leaf ? r->leaf[index % VIOMMU_LEAF_ENTRIES] : 0;
+	u64 *leaf = viommu_leaf(&r->t->shadow, index, false);
+
+	return leaf ? leaf[index % VIOMMU_LEAF_ENTRIES] : 0;
 }
 
 /* Set the shadow entry of IOVA page @index; -ENOMEM only when setting. */
 static int viommu_shadow_set(struct viommu_refresh_ctx *r, unsigned long index,
 			     u64 val)
 {
-	if (!r->leaf || index / VIOMMU_LEAF_ENTRIES != r->leaf_index) {
-		r->leaf_index = index / VIOMMU_LEAF_ENTRIES;
-		r->leaf = viommu_leaf(&r->t->shadow, index, val);
-	}
-	if (!r->leaf)
+	u64 *leaf = viommu_leaf(&r->t->shadow, index, val);
+
+	if (!leaf)
 		return val ? -ENOMEM : 0;
-	if (viommu_leaf_set(&r->t->shadow, r->leaf, index, val))
-		r->leaf = NULL;
+	viommu_leaf_set(&r->t->shadow, leaf, index, val);
 	return 0;
 }
 
@@ -634,7 +631,7 @@ err_put:
 }
 
 static int viommu_refresh_leaf(struct viommu_refresh_ctx *r,
-			       const struct viommu_span *span)
+			       const struct viommu_span *span, bool small)
 {
 	u64 npages = ((span->last - span->iova) >> VIOMMU_PAGE_SHIFT) + 1;
 	u64 i, done;
@@ -647,7 +644,8 @@ static int viommu_refresh_leaf(struct viommu_refresh_ctx *r,
 		u64 entry;
 
 		/* Where a large IOMMU page could start, try one. */
-		if (!(iova & (SZ_2M - 1)) && npages - i >= SZ_2M / SZ_4K) {
+		if (!small && !(iova & (SZ_2M - 1)) &&
+		    npages - i >= SZ_2M / SZ_4K) {
 			ret = viommu_batch_flush(r);
 			if (ret)
 				return ret;
@@ -714,7 +712,7 @@ static bool viommu_reserved_overlap(struct viommu_refresh_ctx *r, u64 iova,
 
 /* A leaf span: reserved IOVAs inside it are refused, the rest shadowed. */
 static int viommu_refresh_leaf_span(struct viommu_refresh_ctx *r,
-				    const struct viommu_span *span)
+				    const struct viommu_span *span, bool small)
 {
 	struct viommu_span part = *span;
 	u64 rs, rl;
@@ -725,7 +723,7 @@ static int viommu_refresh_leaf_span(struct viommu_refresh_ctx *r,
 			struct viommu_span head = part;
 
 			head.last = rs - 1;
-			ret = viommu_refresh_leaf(r, &head);
+			ret = viommu_refresh_leaf(r, &head, small);
 			if (ret)
 				return ret;
 		}
@@ -741,39 +739,114 @@ static int viommu_refresh_leaf_span(struct viommu_refresh_ctx *r,
 		part.gpa += rl + 1 - part.iova;
 		part.iova = rl + 1;
 	}
-	return viommu_refresh_leaf(r, &part);
+	return viommu_refresh_leaf(r, &part, small);
 }
 
-static int viommu_refresh_span(void *ctx, const struct viommu_span *span)
+static int viommu_handle_span(struct viommu_refresh_ctx *r,
+			      const struct viommu_span *span, bool small)
 {
-	struct viommu_refresh_ctx *r = ctx;
 	int ret;
 
-	/*
-	 * A hostile table can make every span a single page (a table page
-	 * whose entries all point at itself): yield per span, not per leaf.
-	 */
-	if (fatal_signal_pending(current))
-		return -EINTR;
-	cond_resched();
-	if (viommu_spend(r, span->iova))
-		return VIOMMU_STOP;
-
 	if (span->kind == VIOMMU_SPAN_LEAF && span->prot)
-		return viommu_refresh_leaf_span(r, span);
+		return viommu_refresh_leaf_span(r, span, small);
 
 	/* Keep refusals in walk order: map what is queued first. */
 	ret = viommu_batch_flush(r);
 	if (ret)
 		return ret;
 	switch (span->kind) {
-	case VIOMMU_SPAN_LEAF:	/* a leaf granting nothing maps nothing */
 	case VIOMMU_SPAN_HOLE:
 		return viommu_unmap_range(r, span->iova, span->last);
 	default:
 		return viommu_refuse_range(r, span->iova, span->last,
 					   span->refusal);
 	}
+}
+
+static bool viommu_span_small(const struct viommu_span *span)
+{
+	return span->kind == VIOMMU_SPAN_LEAF &&
+	       span->last - span->iova == SZ_4K - 1;
+}
+
+/* Does @next continue the pending span: the same meaning, after it? */
+static bool viommu_span_continues(struct viommu_refresh_ctx *r,
+				  const struct viommu_span *next)
+{
+	const struct viommu_span *span = &r->pending;
+
+	if (span->last < span->iova || next->kind != span->kind ||
+	    next->iova != span->last + 1 || next->iova < span->iova)
+		return false;
+	switch (span->kind) {
+	case VIOMMU_SPAN_LEAF:
+		/* Only 4 KiB leaves merge: a large one may become a block. */
+		return r->pending_4k && viommu_span_small(next) &&
+		       next->prot == span->prot &&
+		       next->gpa == span->gpa + (next->iova - span->iova);
+	case VIOMMU_SPAN_HOLE:
+		return true;
+	default:
+		return next->refusal == span->refusal;
+	}
+}
+
+/* Handle the pending span, if any. */
+static int viommu_handle_pending(struct viommu_refresh_ctx *r)
+{
+	struct viommu_span span = r->pending;
+
+	if (span.last < span.iova)
+		return 0;
+	r->pending.last = 0;
+	r->pending.iova = 1;
+	/* KVM_VIOMMU_TABLE_MERGE lets runs of 4 KiB leaves become blocks. */
+	return viommu_handle_span(r, &span, r->pending_4k &&
+				  !(r->t->flags & KVM_VIOMMU_TABLE_MERGE));
+}
+
+/*
+ * The walk reports a span per guest entry; runs of entries with one
+ * meaning (4 KiB leaves of consecutive guest pages, empty entries) are
+ * merged and handled as one, so that a run is unmapped with one call and
+ * per-span work is paid per run.
+ */
+static int viommu_refresh_span(void *ctx, const struct viommu_span *span)
+{
+	struct viommu_refresh_ctx *r = ctx;
+	struct viommu_span next = *span;
+	int ret;
+
+	/*
+	 * A hostile table can make the walk report a span per entry it
+	 * reads, merged or not (a table page whose entries all point at
+	 * itself): yield and spend budget per span reported.
+	 */
+	if (fatal_signal_pending(current))
+		return -EINTR;
+	cond_resched();
+	if (r->limited && !r->budget) {
+		/* Stop after what is pending, or before it if no budget. */
+		ret = viommu_handle_pending(r);
+		if (ret)
+			return ret;
+		r->next = next.iova;
+		return VIOMMU_STOP;
+	}
+	if (r->limited)
+		r->budget--;
+
+	/* A leaf granting nothing maps nothing. */
+	if (next.kind == VIOMMU_SPAN_LEAF && !next.prot)
+		next.kind = VIOMMU_SPAN_HOLE;
+	if (viommu_span_continues(r, &next)) {
+		r->pending.last = next.last;
+		return 0;
+	}
+	ret = viommu_handle_pending(r);
+	r->pending = next;
+	r->pending_4k = viommu_span_small(&next);
+	return ret;
 }
 
 /* Read a guest table entry; the table page's address is kept for the next. */
@@ -804,6 +877,7 @@ viommu_refresh_begin(struct viommu_container *c, struct viommu_table *t,
 	struct viommu_refresh_ctx *r = c->refresh;
 
 	memset(r, 0, offsetof(struct viommu_refresh_ctx, map_iova));
+	r->pending.iova = 1;	/* none */
 	r->nr_unpin = 0;
 	r->c = c;
 	r->t = t;
@@ -889,6 +963,8 @@ int viommu_refresh_table(struct viommu_container *c, struct viommu_table *t,
 
 	idx = srcu_read_lock(&c->kvm->srcu);
 	ret = viommu_walk(&w, iova, last);
+	if (!ret)
+		ret = viommu_handle_pending(r);
 	/* Whatever stopped the walk, what it queued is before it. */
 	viommu_batch_flush(r);
 	srcu_read_unlock(&c->kvm->srcu, idx);

@@ -189,7 +189,7 @@ viommu_table_find(struct viommu_container *c,
 	unsigned long id;
 
 	xa_for_each(&c->tables, id, t)
-		if (t->format == arg->format &&
+		if (t->flags == arg->flags && t->format == arg->format &&
 		    t->cfg.levels == cfg->levels &&
 		    t->cfg.page_shift == cfg->page_shift &&
 		    t->root_gpa == arg->root_gpa &&
@@ -212,6 +212,7 @@ viommu_table_create(struct viommu_container *c, struct viommu_group *g,
 	if (!t)
 		return ERR_PTR(-ENOMEM);
 	t->fmt = fmt;
+	t->flags = arg->flags;
 	t->format = arg->format;
 	t->cfg = *cfg;
 	t->root_gpa = arg->root_gpa;

@@ -80,11 +80,15 @@
  * @xa: index / VIOMMU_LEAF_ENTRIES -> leaf (a page of u64 entries).
  * @spare: an empty leaf kept for the next allocation, or NULL.
  * @bytes: the container counter the leaves' memory is reported in.
+ * @last: the leaf last looked up, or NULL.
+ * @last_index: its index in @xa.
  */
 struct viommu_leaves {
 	struct xarray xa;
 	u64 *spare;
 	u64 *bytes;
+	u64 *last;
+	unsigned long last_index;
 };
 
 struct viommu_refresh_ctx;
@@ -117,6 +121,7 @@ struct viommu_group {
  * struct viommu_table - one guest IO page table and its shadow
  * @id: index in viommu_container.tables, the uAPI table_id.
  * @fmt: decoder of the guest format.
+ * @flags: KVM_VIOMMU_TABLE_* it was created with.
  * @format: the uAPI format number.
  * @cfg: layout of the guest table (levels, page size, IOVA base).
  * @root_gpa: guest physical address of the top-level table.
@@ -131,6 +136,7 @@ struct viommu_group {
 struct viommu_table {
 	u32 id;
 	const struct viommu_fmt *fmt;
+	u32 flags;
 	u32 format;
 	struct viommu_fmt_cfg cfg;
 	u64 root_gpa;

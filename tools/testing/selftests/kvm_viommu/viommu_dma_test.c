@@ -263,4 +263,98 @@ TEST_F(edu, dma_large_iommu_page)
 	munmap(hmem, 2 * SZ_2M);
 }
 
+/*
+ * 512 contiguous 4 KiB guest leaves over one hugetlbfs page: 4 KiB IOMMU
+ * pages in a plain table, one 2 MiB IOMMU page in a KVM_VIOMMU_TABLE_MERGE
+ * table, which a partial unmap then splits.
+ */
+TEST_F(edu, dma_merge_4k_leaves)
+{
+	struct kvm_userspace_memory_region huge = {
+		.slot = 5,
+		.guest_phys_addr = 0x40000000ULL,
+		.memory_size = SZ_2M,
+	};
+	struct kvm_viommu_set_table st = {
+		.argsz = sizeof(st),
+		.flags = KVM_VIOMMU_TABLE_MERGE,
+		.group_id = self->v.group_id,
+		.format = KVM_VIOMMU_FMT_X86_64,
+		.levels = self->gt.levels,
+		.root_gpa = self->gt.root,
+		.aperture_last = TEST_APERTURE_LAST,
+	};
+	uint64_t iova = 4 * SZ_2M, gpa = huge.guest_phys_addr;
+	struct kvm_viommu_refresh rf;
+	struct kvm_viommu_info info;
+	uint8_t *hmem;
+	int fd, i;
+
+	fd = open("/proc/sys/vm/nr_hugepages", O_WRONLY);
+	ASSERT_LE(0, fd);
+	ASSERT_EQ(2, write(fd, "16", 2));
+	close(fd);
+	hmem = mmap(NULL, SZ_2M, PROT_READ | PROT_WRITE,
+		    MAP_PRIVATE | MAP_ANONYMOUS | MAP_HUGETLB | MAP_POPULATE,
+		    -1, 0);
+	ASSERT_NE(MAP_FAILED, hmem);
+	huge.userspace_addr = (uintptr_t)hmem;
+	ASSERT_EQ(0, ioctl(self->v.vm, KVM_SET_USER_MEMORY_REGION, &huge));
+	for (i = 0; i < 512; i++)
+		gt_map(&self->gt, iova + i * SZ_4K, gpa + i * SZ_4K, 1, true);
+
+	/* Plain table: 512 4 KiB IOMMU pages, with one iommu_map() call. */
+	ASSERT_EQ(0, viommu_refresh_raw(self->v.container, self->id, iova,
+					SZ_2M, &rf));
+	EXPECT_EQ(512, rf.mapped);
+	ASSERT_EQ(0, viommu_info_raw(self->v.container, &info));
+	EXPECT_EQ(0, info.mapped_blocks);
+	EXPECT_EQ(512, info.mapped_pages);
+
+	/* Unknown table flags are refused. */
+	st.flags = 1u << 1;
+	EXPECT_EQ(-1, ioctl(self->v.container, KVM_VIOMMU_SET_TABLE, &st));
+	EXPECT_EQ(EINVAL, errno);
+
+	/* The same guest table with MERGE is another table: one block. */
+	st.flags = KVM_VIOMMU_TABLE_MERGE;
+	ASSERT_EQ(0, ioctl(self->v.container, KVM_VIOMMU_SET_TABLE, &st));
+	EXPECT_NE(self->id, st.table_id);
+	ASSERT_EQ(0, viommu_refresh_raw(self->v.container, st.table_id, iova,
+					SZ_2M, &rf));
+	EXPECT_EQ(512, rf.mapped);
+	ASSERT_EQ(0, viommu_info_raw(self->v.container, &info));
+	EXPECT_EQ(1, info.mapped_blocks);
+	EXPECT_EQ(512, info.mapped_pages);
+
+	/* DMA through the block: page 511 -> device -> page 1. */
+	fill(hmem + SZ_2M - SZ_4K, 0x33, LEN);
+	memset(hmem + SZ_4K, 0, LEN);
+	ASSERT_EQ(0, edu_dma_to_dev(&self->e, iova + SZ_2M - SZ_4K, LEN));
+	ASSERT_EQ(0, edu_dma_from_dev(&self->e, iova + SZ_4K, LEN));
+	EXPECT_EQ(0, memcmp(hmem + SZ_4K, hmem + SZ_2M - SZ_4K, LEN));
+
+	/* The guest unmaps page 7: split, the 511 others stay mapped. */
+	gt_clear(&self->gt, iova + 7 * SZ_4K, 1);
+	ASSERT_EQ(0, viommu_refresh_raw(self->v.container, st.table_id,
+					iova + 7 * SZ_4K, SZ_4K, &rf));
+	EXPECT_EQ(1, rf.unmapped);
+	ASSERT_EQ(0, viommu_info_raw(self->v.container, &info));
+	EXPECT_EQ(0, info.mapped_blocks);
+	EXPECT_EQ(511, info.mapped_pages);
+	memset(hmem + 2 * SZ_4K, 0, LEN);
+	ASSERT_EQ(0, edu_dma_from_dev(&self->e, iova + 2 * SZ_4K, LEN));
+	EXPECT_EQ(0, memcmp(hmem + 2 * SZ_4K, hmem + SZ_2M - SZ_4K, LEN));
+
+	/* Everything goes with the guest's leaves and the memslot. */
+	for (i = 0; i < 512; i++)
+		gt_clear(&self->gt, iova + i * SZ_4K, 1);
+	ASSERT_EQ(0, viommu_refresh_raw(self->v.container, st.table_id, iova,
+					SZ_2M, &rf));
+	EXPECT_EQ(511, rf.unmapped);
+	huge.memory_size = 0;
+	ASSERT_EQ(0, ioctl(self->v.vm, KVM_SET_USER_MEMORY_REGION, &huge));
+	munmap(hmem, SZ_2M);
+}
+
 TEST_HARNESS_MAIN

@@ -251,7 +251,7 @@ TEST_F(viommu, set_table_errors)
 	st.format = KVM_VIOMMU_FMT_X86_64;
 	st.root_gpa = root;
 	st.aperture_last = last;
-	st.flags = 1;
+	st.flags = 1u << 1;	/* no such flag */
 	EXPECT_EQ(-1, ioctl(c, KVM_VIOMMU_SET_TABLE, &st));
 	EXPECT_EQ(EINVAL, errno);
 	st.flags = 0;

@@ -1,42 +1,65 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * The doorbell: guest requests processed by a kernel worker, without a VMM
- * exit.
+ * The doorbell: guest requests processed in the kernel, without a VMM exit.
  *
  * The guest writes requests into a ring in its own memory and writes a
  * doorbell address on which the VMM registered a KVM ioeventfd; KVM signals
- * the eventfd in the kernel, our wait-queue callback queues the doorbell's
- * work, and the worker, running with the VMM's mm, refreshes the tables the
- * requests name with the engine behind KVM_VIOMMU_REFRESH.  It writes each
- * request's status, then the consumer index, then signals the completion
- * eventfd; since every refresh ends with the IOTLB synchronised, a guest
- * that sees a status or the index move sees its mappings in force.
+ * the eventfd in the kernel and our wait-queue callback has the ring
+ * processed, with the engine behind KVM_VIOMMU_REFRESH, in one of two
+ * places:
+ * - in the task that kicked, when it belongs to the VMM (its mm is the
+ *   container's): a task work, run before that task goes back to the guest
+ *   (a vCPU whose ioeventfd fired inside KVM_RUN: KVM's guest-entry work
+ *   handles TIF_NOTIFY_RESUME) or to userspace (a VMM thread that wrote the
+ *   eventfd).  No wake-up, no context switch, and the VMM's mm is already
+ *   the task's;
+ * - otherwise (interrupt context, kernel threads and user workers, another
+ *   process, an exiting task, a task work of this doorbell already queued,
+ *   task_work_add() refused), on the module's unbound workqueue, by a
+ *   worker that takes the VMM's mm.
+ * Either runs the same bounded pass.  It writes each request's status,
+ * then the consumer index, then signals the completion eventfd; since
+ * every refresh ends with the IOTLB synchronised, a guest that sees a
+ * status or the index move sees its mappings in force.
  *
  * As in virt/kvm/eventfd.c and drivers/vhost:
  * - the wait-queue callback (eventfd lock held, interrupts off) only
- *   consumes the eventfd count and queues work;
+ *   consumes the eventfd count and queues a task work or the work item;
  * - a pass handles at most VIOMMU_DB_REQS requests and VIOMMU_DB_BUDGET
- *   units of refresh work (a request may take several passes), then
- *   requeues itself if more is pending;
+ *   units of refresh work (a request may take several passes); a task work
+ *   runs one pass and leaves what remains to the worker, which requeues
+ *   itself while more is pending;
  * - after hooking the wait queue the ring is looked at once, so a kick
  *   that came before the doorbell existed is not lost;
- * - teardown is unhook (no new work can be queued) -> cancel_work_sync
- *   (the running pass finishes, a requeued one is dropped) -> put the
- *   eventfds -> free, with viommu_container.lock NOT held, since the
- *   worker takes it.
+ * - teardown is unhook (nothing new can be queued) -> mark dead under
+ *   tw_lock (a task work still queued will do nothing; a running one is
+ *   waited for) -> cancel_work_sync (the running pass finishes, a requeued
+ *   one is dropped) -> put the eventfds -> drop the container's reference,
+ *   with viommu_container.lock NOT held, since passes take it.  A task work
+ *   cannot be cancelled (task_work_cancel() is not exported), so the
+ *   doorbell is refcounted: see struct viommu_doorbell.
  *
  * Serialisation: passes take viommu_container.lock, so all doorbells and
  * ioctls of one container are processed one at a time, each ring in order;
- * doorbells of different containers run in parallel on the module's
- * unbound workqueue.
+ * doorbells of different containers run in parallel.
+ *
+ * Lock order (extends the one in viommu.h):
+ *   viommu_doorbell.tw_lock -> viommu_container.lock
+ * tw_lock is taken by task works and by teardown, never under
+ * viommu_container.lock.
  */
 #include <linux/eventfd.h>
 #include <linux/file.h>
+#include <linux/kref.h>
 #include <linux/kthread.h>
 #include <linux/memcontrol.h>
+#include <linux/module.h>
 #include <linux/poll.h>
+#include <linux/preempt.h>
+#include <linux/sched.h>
 #include <linux/sched/mm.h>
 #include <linux/slab.h>
+#include <linux/task_work.h>
 #include <linux/workqueue.h>
 
 #include "viommu.h"
@@ -51,21 +74,32 @@ static_assert(VIOMMU_RING_HDR == 64 && VIOMMU_RING_REQ == 64);
 
 /**
  * struct viommu_doorbell - one doorbell and its ring
- * @c: the container, which outlives the doorbell.
+ * @ref: references: one held by the container from creation to the end of
+ *	viommu_db_destroy(), one per queued task work (@twork), taken when it
+ *	is queued and dropped when it has run.
+ * @c: the container; valid while the doorbell is not @dead (the container
+ *	destroys its doorbells before it can go).
  * @id: index in viommu_container.doorbells.
  * @ring_gpa: guest physical address of the ring header.
  * @entries: request slots (a power of two).
- * @kick: the eventfd the guest signals (reference held).
- * @done: the completion eventfd (reference held), or NULL.
+ * @kick: the eventfd the guest signals (reference held until teardown).
+ * @done: the completion eventfd (reference held until teardown), or NULL.
  * @wait: our entry in @kick's wait queue.
  * @pt: poll table used once to hook @wait.
  * @work: the worker.
+ * @twork: the task work queued on a VMM task that kicked.
+ * @tw_queued: bit 0 set while @twork is queued and has not started: at
+ *	most one task work per doorbell is pending.
+ * @tw_lock: held by a task work while it looks at @dead and runs its pass;
+ *	taken by teardown to set @dead.
+ * @dead: set at teardown, under @tw_lock: from then on a task work that
+ *	runs only drops its references.
  * @kicks: signals seen (atomic: counted in the wait-queue callback).
- * @memcg: the VMM's memory cgroup (reference held): what the worker
- *	allocates (shadow, IOMMU page tables) is charged there, as it would
- *	be from the VMM's own REFRESH ioctl.
+ * @memcg: the VMM's memory cgroup (reference held until teardown): what a
+ *	pass allocates (shadow, IOMMU page tables) is charged there, as it
+ *	would be from the VMM's own REFRESH ioctl.
  *
- * Under viommu_container.lock, changed by the worker only:
+ * Under viommu_container.lock, changed by passes only:
  * @cons: requests completed (the authoritative consumer index).
  * @error: an enum kvm_viommu_ring_error; nonzero disables the ring.
  * @busy: the request at @cons is partly done.
@@ -75,10 +109,24 @@ static_assert(VIOMMU_RING_HDR == 64 && VIOMMU_RING_REQ == 64);
  * @resume: its first IOVA still to refresh.
  * @last: its last IOVA.
  * @acc: its counters so far.
- * @passes: passes run.
+ * @passes: passes run, by the worker or by a task work.
  * @requests: requests completed.
+ *
+ * Lifetime: a queued task work cannot be taken back, and it runs when its
+ * task next returns to the guest or to userspace, or at that task's exit,
+ * possibly long after the doorbell was removed and the container freed.
+ * So it holds a reference on the doorbell (the memory it touches: @ref,
+ * @tw_queued, @tw_lock, @dead) and one on the module (its code), and
+ * teardown drops everything else (eventfds, memory cgroup) itself, after
+ * setting @dead.  A task work touches @c and the rest only under @tw_lock
+ * with @dead clear, which holds @c alive: teardown cannot set @dead, and
+ * the container cannot finish its release, until the pass is over.  The
+ * worker needs no reference: teardown cancels it after setting @dead, and
+ * only the wait-queue callback (unhooked first) and a live task work queue
+ * it.
  */
 struct viommu_doorbell {
+	struct kref ref;
 	struct viommu_container *c;
 	u32 id;
 	u64 ring_gpa;
@@ -88,6 +136,10 @@ struct viommu_doorbell {
 	wait_queue_entry_t wait;
 	poll_table pt;
 	struct work_struct work;
+	struct callback_head twork;
+	unsigned long tw_queued;
+	struct mutex tw_lock;	/* see "Lifetime" above */
+	bool dead;
 	atomic64_t kicks;
 	struct mem_cgroup *memcg;
 
@@ -345,33 +397,121 @@ out:
 	return more;
 }
 
-static void viommu_db_work(struct work_struct *work)
+/*
+ * One pass, then the completion signal, in a task that has the VMM's mm.
+ * Return: more work is pending.
+ */
+static bool viommu_db_run(struct viommu_doorbell *db)
 {
-	struct viommu_doorbell *db = container_of(work, struct viommu_doorbell,
-						  work);
 	struct viommu_container *c = db->c;
-	bool signal = false, more;
 	struct mem_cgroup *old_memcg;
+	bool signal = false, more;
 
-	/* The VMM is exiting: its files, and so this doorbell, go soon. */
-	if (!mmget_not_zero(c->mm))
-		return;
-	kthread_use_mm(c->mm);
 	old_memcg = set_active_memcg(db->memcg);
 	mutex_lock(&c->lock);
 	more = viommu_db_pass(db, &signal);
 	mutex_unlock(&c->lock);
 	set_active_memcg(old_memcg);
-	kthread_unuse_mm(c->mm);
-	mmput(c->mm);
 
 	if (signal && db->done)
 		eventfd_signal(db->done);
+	return more;
+}
+
+static void viommu_db_work(struct work_struct *work)
+{
+	struct viommu_doorbell *db = container_of(work, struct viommu_doorbell,
+						  work);
+	struct viommu_container *c = db->c;
+	bool more;
+
+	/* The VMM is exiting: its files, and so this doorbell, go soon. */
+	if (!mmget_not_zero(c->mm))
+		return;
+	kthread_use_mm(c->mm);
+	more = viommu_db_run(db);
+	kthread_unuse_mm(c->mm);
+	mmput(c->mm);
+
 	if (more)
 		queue_work(viommu_wq, &db->work);
 }
 
-/* Called with the eventfd's wait-queue lock held: queue work, nothing more. */
+static void viommu_db_release(struct kref *ref)
+{
+	struct viommu_doorbell *db = container_of(ref, struct viommu_doorbell,
+						  ref);
+
+	mutex_destroy(&db->tw_lock);
+	kfree(db);
+}
+
+/*
+ * The task work: one pass in the VMM task that kicked, the rest to the
+ * worker.  May run long after the doorbell's teardown (see struct
+ * viommu_doorbell), or at the task's exit, without its mm.
+ */
+static void viommu_db_task_work(struct callback_head *head)
+{
+	struct viommu_doorbell *db = container_of(head, struct viommu_doorbell,
+						  twork);
+
+	/* A kick from now on may queue @twork again, elsewhere. */
+	clear_bit(0, &db->tw_queued);
+
+	mutex_lock(&db->tw_lock);
+	if (!db->dead) {
+		if ((current->flags & PF_EXITING) || current->mm != db->c->mm ||
+		    viommu_db_run(db))
+			queue_work(viommu_wq, &db->work);
+	}
+	mutex_unlock(&db->tw_lock);
+
+	kref_put(&db->ref, viommu_db_release);
+	/* Last: nothing of this module runs after it but the return. */
+	module_put(THIS_MODULE);
+}
+
+/*
+ * Can the ring be processed in the current task, before it goes back to
+ * the guest or to userspace?  Only in a VMM task that does go back there:
+ * not in interrupt context, not in a kernel thread or a user worker
+ * (io_uring, vhost: they do not return to userspace, and may run task work
+ * late or never), not in a task that is exiting.
+ */
+static bool viommu_db_local(struct viommu_doorbell *db)
+{
+	return in_task() &&
+	       !(current->flags & (PF_KTHREAD | PF_EXITING | PF_IO_WORKER |
+				   PF_USER_WORKER)) &&
+	       current->mm == db->c->mm;
+}
+
+/*
+ * Queue @db->twork on the current task.  Return: false if the caller must
+ * queue the worker instead.  Called with the eventfd's wait-queue lock
+ * held, with the container's reference on @db (the wait queue is unhooked
+ * before it is dropped) and the VFIO core's on the module.
+ */
+static bool viommu_db_queue_local(struct viommu_doorbell *db)
+{
+	if (!viommu_db_local(db) || test_and_set_bit(0, &db->tw_queued))
+		return false;
+	kref_get(&db->ref);
+	__module_get(THIS_MODULE);
+	if (!task_work_add(current, &db->twork, TWA_RESUME))
+		return true;
+	/* Not the last references: the container's and the VFIO core's. */
+	module_put(THIS_MODULE);
+	kref_put(&db->ref, viommu_db_release);
+	clear_bit(0, &db->tw_queued);
+	return false;
+}
+
+/*
+ * Called with the eventfd's wait-queue lock held: queue a task work or the
+ * worker, nothing more.
+ */
 static int viommu_db_wakeup(wait_queue_entry_t *wait, unsigned int mode,
 			    int sync, void *key)
 {
@@ -382,7 +522,8 @@ static int viommu_db_wakeup(wait_queue_entry_t *wait, unsigned int mode,
 	if (key_to_poll(key) & EPOLLIN) {
 		eventfd_ctx_do_read(db->kick, &cnt);
 		atomic64_inc(&db->kicks);
-		queue_work(viommu_wq, &db->work);
+		if (!viommu_db_queue_local(db))
+			queue_work(viommu_wq, &db->work);
 	}
 	return 0;
 }
@@ -396,18 +537,27 @@ static void viommu_db_queue_proc(struct file *file, wait_queue_head_t *wqh,
 	add_wait_queue(wqh, &db->wait);
 }
 
-/* Unhook -> stop the worker -> put -> free.  c->lock must not be held. */
+/*
+ * Unhook -> mark dead -> stop the worker -> put; the memory goes with the
+ * last task work still queued, if any.  c->lock must not be held.
+ */
 static void viommu_db_destroy(struct viommu_doorbell *db)
 {
 	u64 cnt;
 
+	lockdep_assert_not_held(&db->c->lock);
+
 	eventfd_ctx_remove_wait_queue(db->kick, &db->wait, &cnt);
+	/* Waits for a task work's pass; a later one does nothing. */
+	mutex_lock(&db->tw_lock);
+	db->dead = true;
+	mutex_unlock(&db->tw_lock);
 	cancel_work_sync(&db->work);
 	eventfd_ctx_put(db->kick);
 	if (db->done)
 		eventfd_ctx_put(db->done);
 	mem_cgroup_put(db->memcg);
-	kfree(db);
+	kref_put(&db->ref, viommu_db_release);
 }
 
 /*
@@ -450,10 +600,13 @@ static int viommu_db_create(struct viommu_container *c,
 	db = kzalloc(sizeof(*db), GFP_KERNEL_ACCOUNT);
 	if (!db)
 		return -ENOMEM;
+	kref_init(&db->ref);
 	db->c = c;
 	db->ring_gpa = arg->ring_gpa;
 	db->entries = arg->entries;
 	INIT_WORK(&db->work, viommu_db_work);
+	init_task_work(&db->twork, viommu_db_task_work);
+	mutex_init(&db->tw_lock);
 	init_waitqueue_func_entry(&db->wait, viommu_db_wakeup);
 	init_poll_funcptr(&db->pt, viommu_db_queue_proc);
 
@@ -512,7 +665,7 @@ err_kick:
 err_fput:
 	fput(file);
 err_free:
-	kfree(db);
+	kref_put(&db->ref, viommu_db_release);
 	return ret;
 }
 

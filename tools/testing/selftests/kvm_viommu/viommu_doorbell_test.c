@@ -1,17 +1,21 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * kvm-viommu doorbell: requests posted in a ring in guest memory and
- * signalled through an eventfd are processed by a kernel worker.  The test
+ * signalled through an eventfd are processed in the kernel: by the kicking
+ * task itself when it belongs to the VMM, else by a kernel worker.  The test
  * writes the eventfd itself, standing in for KVM's ioeventfd and a vCPU.
  */
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
 #include <pthread.h>
+#include <sched.h>
+#include <signal.h>
 #include <string.h>
 #include <sys/eventfd.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
+#include <sys/prctl.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -510,6 +514,7 @@ TEST_F(db, two_doorbells)
 
 struct kicker {
 	struct ring *r;
+	struct gtable *gt;
 	uint32_t table;
 	int fd;
 	int stop;
@@ -549,6 +554,287 @@ TEST_F(db, teardown_in_flight)
 	__atomic_store_n(&k.stop, 1, __ATOMIC_RELEASE);
 	ASSERT_EQ(0, pthread_join(thread, NULL));
 	EXPECT_LT(0, cons(&self->r));
+}
+
+/*
+ * Best effort: make the calling thread SCHED_FIFO (@on) or SCHED_OTHER
+ * again.  A SCHED_FIFO thread is not preempted by a kernel worker woken on
+ * its CPU, so what it sees right after a write() is what that write() did.
+ */
+static bool sched_fifo(bool on)
+{
+	struct sched_param sp = { .sched_priority = on ? 1 : 0 };
+
+	return !sched_setscheduler(0, on ? SCHED_FIFO : SCHED_OTHER, &sp);
+}
+
+/*
+ * A kick written by the VMM itself is processed before write() returns: the
+ * kicking task runs the pass on its way back to userspace.  Checked right
+ * after each write(), without waiting and without reading or polling the
+ * completion eventfd: handed to a worker, a kick could only pass this if the
+ * worker were woken on another CPU and finished a refresh within the few
+ * instructions between the syscall's return and the check, for every one of
+ * the kicks.
+ */
+TEST_F(db, local_kick_done_on_return)
+{
+	struct kvm_viommu_doorbell_info dbi;
+	struct pollfd p = { .fd = self->done, .events = POLLIN };
+	struct kvm_viommu_ring_req *q;
+	uint32_t id = 0;
+	bool fifo;
+	int i;
+
+	for (i = 0; i < 32; i++)
+		gt_map(&self->gt, IOVA + i * SZ_4K, GUEST_DATA + i * SZ_4K, 1,
+		       true);
+	ASSERT_EQ(0, set_doorbell_raw(self->v.container, self->kick,
+				      self->done, 64, RING_GPA, &id));
+
+	fifo = sched_fifo(true);
+	if (!fifo)
+		TH_LOG("no SCHED_FIFO: checking under SCHED_OTHER");
+	for (i = 0; i < 32; i++) {
+		q = post(&self->r, self->table, KVM_VIOMMU_REQ_REFRESH,
+			 IOVA + i * SZ_4K, SZ_4K);
+		kick(self->kick);
+		ASSERT_EQ(i + 1, cons(&self->r))
+			TH_LOG("kick %d: not processed when write() returned",
+			       i);
+		ASSERT_EQ(KVM_VIOMMU_REQ_DONE, q->status);
+		ASSERT_EQ(1, q->mapped);
+	}
+	/* The unmap of all of them, the same way. */
+	for (i = 0; i < 32; i++)
+		gt_clear(&self->gt, IOVA + i * SZ_4K, 1);
+	q = post(&self->r, self->table, KVM_VIOMMU_REQ_REFRESH_ALL, 0, 0);
+	kick(self->kick);
+	EXPECT_EQ(33, cons(&self->r));
+	EXPECT_EQ(KVM_VIOMMU_REQ_DONE, q->status);
+	EXPECT_EQ(32, q->unmapped);
+	/* Completion was signalled before write() returned, too. */
+	EXPECT_EQ(1, poll(&p, 1, 0));
+	if (fifo)
+		ASSERT_TRUE(sched_fifo(false));
+
+	EXPECT_EQ(0, vm_locked_kb());
+	ASSERT_EQ(0, get_doorbell_raw(self->v.container, id, &dbi));
+	EXPECT_EQ(33, dbi.requests);
+	EXPECT_EQ(33, dbi.kicks);
+}
+
+/*
+ * The kicking task runs one bounded pass; what is left goes to the worker.
+ * 64 one-page requests and one kick: 32 are done when write() returns.
+ */
+TEST_F(db, local_pass_then_worker)
+{
+	struct kvm_viommu_doorbell_info dbi;
+	bool ordered = true;
+	uint32_t id = 0;
+	int i;
+
+	for (i = 0; i < 64; i++)
+		gt_map(&self->gt, IOVA + i * SZ_4K, GUEST_DATA + i * SZ_4K, 1,
+		       true);
+	ASSERT_EQ(0, set_doorbell_raw(self->v.container, self->kick,
+				      self->done, 64, RING_GPA, &id));
+	for (i = 0; i < 64; i++)
+		post(&self->r, self->table, KVM_VIOMMU_REQ_REFRESH,
+		     IOVA + i * SZ_4K, SZ_4K);
+	kick(self->kick);
+	EXPECT_LE(32, cons(&self->r));
+	ASSERT_EQ(64, wait_cons(&self->r, 64, &ordered));
+	EXPECT_TRUE(ordered);
+	for (i = 0; i < 64; i++)
+		EXPECT_EQ(KVM_VIOMMU_REQ_DONE, self->r.req[i].status);
+	ASSERT_EQ(0, get_doorbell_raw(self->v.container, id, &dbi));
+	EXPECT_EQ(64, dbi.requests);
+	EXPECT_LE(2, dbi.passes);
+}
+
+/* A kick from another process is not run there: the worker takes it. */
+TEST_F(db, foreign_kick_via_worker)
+{
+	struct kvm_viommu_doorbell_info dbi;
+	struct kvm_viommu_ring_req *q;
+	uint32_t id = 0;
+	int status;
+	pid_t pid;
+
+	gt_map(&self->gt, IOVA, GUEST_DATA, 1, true);
+	ASSERT_EQ(0, set_doorbell_raw(self->v.container, self->kick,
+				      self->done, 64, RING_GPA, &id));
+	q = post(&self->r, self->table, KVM_VIOMMU_REQ_REFRESH, IOVA, SZ_4K);
+	pid = fork();
+	ASSERT_LE(0, pid);
+	if (!pid) {
+		kick(self->kick);
+		_exit(0);
+	}
+	ASSERT_EQ(pid, waitpid(pid, &status, 0));
+	ASSERT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+	ASSERT_TRUE(wait_done(self->done));
+	EXPECT_EQ(1, cons(&self->r));
+	EXPECT_EQ(KVM_VIOMMU_REQ_DONE, q->status);
+	EXPECT_EQ(1, q->mapped);
+	ASSERT_EQ(0, get_doorbell_raw(self->v.container, id, &dbi));
+	EXPECT_EQ(1, dbi.kicks);
+	EXPECT_EQ(1, dbi.requests);
+	EXPECT_EQ(4, vm_locked_kb());
+}
+
+/*
+ * Posts and kicks as fast as it can, each request mapping or unmapping one
+ * page, so that pins come and go while doorbells are torn down.
+ */
+static void *kick_hard(void *arg)
+{
+	struct kicker *k = arg;
+	bool map = false;
+
+	while (!__atomic_load_n(&k->stop, __ATOMIC_ACQUIRE)) {
+		if (k->r->hdr->prod - cons(k->r) < k->r->entries) {
+			map = !map;
+			/* The tables above IOVA exist: nothing is allocated. */
+			if (map)
+				gt_map(k->gt, IOVA, GUEST_DATA, 1, true);
+			else
+				gt_clear(k->gt, IOVA, 1);
+			post(k->r, k->table, KVM_VIOMMU_REQ_REFRESH, IOVA,
+			     SZ_4K);
+		}
+		kick(k->fd);
+	}
+	return NULL;
+}
+
+/*
+ * One thread kicks (so its own passes run in it), another removes and
+ * recreates the doorbell, closes the VM fd, then releases the container:
+ * no crash, no hang, no pin left behind.
+ */
+TEST_F(db, teardown_races_local_kicks)
+{
+	struct kicker k = { .r = &self->r, .gt = &self->gt,
+			    .table = self->table, .fd = self->kick };
+	uint32_t id = 0;
+	pthread_t thread;
+	int i;
+
+	gt_map(&self->gt, IOVA, GUEST_DATA, 1, true);
+	ASSERT_EQ(0, pthread_create(&thread, NULL, kick_hard, &k));
+	for (i = 0; i < 200; i++) {
+		ASSERT_EQ(0, set_doorbell_raw(self->v.container, self->kick,
+					      self->done, 64, RING_GPA, &id));
+		if (i % 4)
+			usleep(i % 4 * 100);
+		ASSERT_EQ(0, remove_doorbell_raw(self->v.container, id));
+		if (i == 100) {
+			/* The container keeps the VM: nothing changes. */
+			close(self->v.vm);
+			self->v.vm = -1;
+		}
+	}
+	ASSERT_EQ(0, set_doorbell_raw(self->v.container, self->kick,
+				      self->done, 64, RING_GPA, NULL));
+	usleep(10 * 1000);
+	/* The last group leaving releases the container and its doorbell. */
+	close(self->v.group);
+	self->v.group = -1;
+	EXPECT_EQ(self->pins_at_start, pins_held());
+	__atomic_store_n(&k.stop, 1, __ATOMIC_RELEASE);
+	ASSERT_EQ(0, pthread_join(thread, NULL));
+	EXPECT_LT(0, cons(&self->r));
+}
+
+static void *kick_only(void *arg)
+{
+	struct kicker *k = arg;
+
+	for (;;)
+		kick(k->fd);
+	return NULL;
+}
+
+/*
+ * A VMM of its own, kicking from three threads (one of them posting) until
+ * it is killed; tells @ready_fd when it is under way.  Exits 1 if it could
+ * not set up.
+ */
+static void killed_vmm(int ready_fd)
+{
+	struct kicker k = { .fd = -1 };
+	pthread_t threads[2];
+	bool ordered = true;
+	struct gtable gt;
+	struct ring r;
+	struct vmm v;
+	int i;
+
+	vmm_init(&v);
+	if (vmm_open_vfio(&v) || vmm_create_vm(&v))
+		_exit(1);
+	gt_init(&gt, v.mem, 4);
+	if (viommu_fixture_table(&v, &gt, &k.table))
+		_exit(1);
+	/* Pins that must all be released when the VMM dies. */
+	for (i = 0; i < 8; i++)
+		gt_map(&gt, SZ_1G + i * SZ_2M, i * SZ_2M, 2, true);
+	gt_map(&gt, IOVA, GUEST_DATA, 1, true);
+	ring_init(&r, v.mem, RING_GPA, 64);
+	k.r = &r;
+	k.gt = &gt;
+	k.fd = eventfd(0, EFD_CLOEXEC);
+	if (k.fd < 0 ||
+	    set_doorbell_raw(v.container, k.fd, -1, 64, RING_GPA, NULL))
+		_exit(1);
+	post(&r, k.table, KVM_VIOMMU_REQ_REFRESH_ALL, 0, 0);
+	kick(k.fd);
+	if (wait_cons(&r, 1, &ordered) != 1 ||
+	    pthread_create(&threads[0], NULL, kick_hard, &k) ||
+	    pthread_create(&threads[1], NULL, kick_only, &k) ||
+	    write(ready_fd, "", 1) != 1)
+		_exit(1);
+	kick_only(&k);
+}
+
+/*
+ * A VMM killed while its threads kick: its doorbell goes with its files,
+ * at its exit, while its threads may have task works queued or running.
+ */
+TEST_F(db, kill_while_kicking)
+{
+	struct pollfd p = { .events = POLLIN };
+	int i, pipefd[2], status;
+	bool ready;
+	pid_t pid;
+	char c;
+
+	/* The edu group is the children's now. */
+	vmm_close(&self->v);
+	for (i = 0; i < 8; i++) {
+		ASSERT_EQ(0, pipe(pipefd));
+		pid = fork();
+		ASSERT_LE(0, pid);
+		if (!pid) {
+			prctl(PR_SET_PDEATHSIG, SIGKILL);
+			close(pipefd[0]);
+			killed_vmm(pipefd[1]);
+		}
+		close(pipefd[1]);
+		p.fd = pipefd[0];
+		ready = poll(&p, 1, WAIT_MS) == 1 && read(pipefd[0], &c, 1) == 1;
+		close(pipefd[0]);
+		if (ready)
+			usleep(i * 2000);
+		kill(pid, SIGKILL);
+		ASSERT_EQ(pid, waitpid(pid, &status, 0));
+		ASSERT_TRUE(ready) TH_LOG("the child VMM could not set up");
+		EXPECT_TRUE(WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL);
+		EXPECT_EQ(self->pins_at_start, pins_held());
+	}
 }
 
 TEST_HARNESS_MAIN

@@ -543,7 +543,8 @@ struct kvm_viommu_set_doorbell {
  * @cons: output: requests completed (the kernel's consumer index).
  * @__reserved: zero on output.
  * @kicks: output: doorbell signals seen.
- * @passes: output: worker passes over the ring.
+ * @passes: output: passes over the ring, by the kicking thread or the
+ *	worker.
  * @requests: output: requests completed since creation.
  */
 struct kvm_viommu_doorbell_info {

@@ -25,9 +25,12 @@
  *   - from doorbell workers (doorbell.c), which run with the VMM's mm.
  *   - from KVM's memslot deletion (prepin.c), with kvm->slots_lock held.
  * Lock order, outermost first:
- *   VFIO container->group_lock or kvm->slots_lock -> viommu_container.lock
- *   -> kvm->srcu (read) -> mm mmap_lock (inside GUP and locked_vm
- *   accounting)
+ *   VFIO container->group_lock, kvm->slots_lock, or (doorbell passes in a
+ *   vCPU thread: vcpu->mutex ->) viommu_doorbell.tw_lock
+ *   -> viommu_container.lock -> kvm->srcu (read) -> mm mmap_lock (inside
+ *   GUP and locked_vm accounting)
+ * Nothing under viommu_container.lock takes vcpu->mutex or
+ * kvm->slots_lock.
  * Doorbell teardown waits for the worker (cancel_work_sync), and
  * unregistering the memslot notifier waits for the notifier: neither may
  * run with viommu_container.lock held.

@@ -170,7 +170,9 @@ enum kvm_viommu_refusal {
  * the container pins later (a memslot created after the bind) stays
  * pinned too; refreshes then only look pages up.  Either way, deleting a
  * memslot unmaps every IOVA that maps its pages and releases their pins
- * before KVM_SET_USER_MEMORY_REGION returns.
+ * before KVM_SET_USER_MEMORY_REGION returns.  The notifier KVM offers for
+ * this makes KVM refuse to move a memslot (KVM_MR_MOVE, -EINVAL) while the
+ * container is bound: delete and recreate it instead.
  */
 struct kvm_viommu_bind_vm {
 	__u32 argsz;
@@ -323,7 +325,7 @@ struct kvm_viommu_refresh {
  *	pages contiguous in IOVA and in host memory is mapped by one call.
  * @iommu_unmaps: output: iommu_unmap_fast() calls made since SET_IOMMU.
  * @iotlb_syncs: output: IOTLB flushes (iommu_iotlb_sync()) since
- *	SET_IOMMU; a refresh flushes once, or once per 64 released pins.
+ *	SET_IOMMU; a refresh flushes once, or once per 512 released pins.
  * @shadow_bytes: output: memory holding the shadows of all tables (what
  *	each IOVA page maps), 8 bytes per 4 KiB IOVA page in 4 KiB blocks
  *	of 2 MiB of IOVA.

@@ -101,6 +101,35 @@ static bool viommu_gm_reserve(struct viommu_container *c, u64 n)
 }
 
 /**
+ * viommu_pin_reserve - charge, in one go, what holding some frames will pin
+ * @c: the container (lock held, VM bound).
+ * @gfn: the guest frames about to be held.
+ * @n: how many.
+ *
+ * Counts the frames absent from the pin table (a frame listed twice
+ * counts twice; the excess goes back with viommu_gm_settle()) and charges
+ * exactly the credit missing, so that mapping a batch costs one locked_vm
+ * update and leaves no credit to return.  When RLIMIT_MEMLOCK forbids
+ * that, nothing is charged and the pins are charged as they come.
+ */
+void viommu_pin_reserve(struct viommu_container *c, const gfn_t *gfn,
+			unsigned int n)
+{
+	u64 absent = 0;
+	unsigned int i;
+
+	for (i = 0; i < n; i++) {
+		u64 *leaf = viommu_leaf(&c->pins, gfn[i], false);
+
+		if (!leaf || !leaf[gfn[i] % VIOMMU_LEAF_ENTRIES])
+			absent++;
+	}
+	if (absent > c->charge_credit &&
+	    !viommu_gm_charge(c, absent - c->charge_credit))
+		c->charge_credit = absent;
+}
+
+/**
  * viommu_gm_settle - return the unused locked_vm credit
  * @c: the container (lock held).
  */

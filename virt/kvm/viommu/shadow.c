@@ -400,6 +400,8 @@ static int viommu_batch_flush(struct viommu_refresh_ctx *r)
 	if (!n)
 		return 0;
 	r->nr_map = 0;
+	if (!r->no_more_pins)
+		viommu_pin_reserve(c, r->map_gfn, n);
 	for (i = 0; i < n; i += m) {
 		bool write = r->map_prot[i] & VIOMMU_PROT_WRITE;
 
@@ -1094,12 +1096,22 @@ void viommu_shadow_forget(struct viommu_container *c, gfn_t gfn, gfn_t last)
 		index = 0;
 		while ((entry = viommu_leaves_next(&t->shadow, &index,
 						   ULONG_MAX))) {
+			u64 size = viommu_shadow_block(entry);
+			u64 at = (u64)index << VIOMMU_PAGE_SHIFT;
 			gfn_t g = viommu_shadow_gfn(entry);
 
-			if (g >= gfn && g <= last)
-				viommu_unmap_page(r, (u64)index <<
-						  VIOMMU_PAGE_SHIFT, entry);
-			if (!(++index % 4096))
+			if (g < gfn || g > last) {
+				index++;
+			} else if (size && !(at & (size - 1)) &&
+				   g + (size >> VIOMMU_PAGE_SHIFT) - 1 <= last) {
+				/* A block wholly in the memslot goes whole. */
+				viommu_unmap_block(r, at, size);
+				index += size >> VIOMMU_PAGE_SHIFT;
+			} else {
+				viommu_unmap_page(r, at, entry);
+				index++;
+			}
+			if (!(index % 4096))
 				cond_resched();
 		}
 		viommu_refresh_end(r);

@@ -265,6 +265,8 @@ struct page *viommu_pin_put(struct viommu_container *c, gfn_t gfn,
 struct page *viommu_pin_page(struct viommu_container *c, gfn_t gfn);
 void viommu_gm_unpin(struct page **pages, const bool *dirty, unsigned int n);
 void viommu_gm_settle(struct viommu_container *c);
+void viommu_pin_reserve(struct viommu_container *c, const gfn_t *gfn,
+			unsigned int n);
 int viommu_pin_keep(struct viommu_container *c, gfn_t gfn, gfn_t last,
 		    u64 *pinned);
 void viommu_pin_keep_end(struct viommu_container *c, gfn_t gfn, gfn_t last,

@@ -156,6 +156,12 @@ int vmm_create_vm(struct vmm *v)
 			GUEST_RO_SIZE, v->ro_mem);
 }
 
+int vmm_set_slot(struct vmm *v, uint32_t slot, uint32_t flags, uint64_t gpa,
+		 uint64_t size, void *hva)
+{
+	return set_slot(v->vm, slot, flags, gpa, size, hva);
+}
+
 static void close_fd(int *fd)
 {
 	if (*fd >= 0)
@@ -227,6 +233,32 @@ int viommu_info_raw(int container, struct kvm_viommu_info *info)
 	memset(info, 0, sizeof(*info));
 	info->argsz = sizeof(*info);
 	return ioctl(container, KVM_VIOMMU_GET_INFO, info) ? -errno : 0;
+}
+
+int viommu_bind_flags_raw(int container, int vm_fd, uint32_t flags)
+{
+	struct kvm_viommu_bind_vm b = {
+		.argsz = sizeof(b), .flags = flags, .vm_fd = vm_fd,
+	};
+
+	return ioctl(container, KVM_VIOMMU_BIND_VM, &b) ? -errno : 0;
+}
+
+int viommu_prepin_raw(int container, uint32_t flags, uint64_t gpa,
+		      uint64_t size, struct kvm_viommu_prepin *out)
+{
+	struct kvm_viommu_prepin pp = {
+		.argsz = sizeof(pp),
+		.flags = flags,
+		.gpa = gpa,
+		.size = size,
+	};
+	int ret;
+
+	ret = ioctl(container, KVM_VIOMMU_PREPIN, &pp) ? -errno : 0;
+	if (out)
+		*out = pp;
+	return ret;
 }
 
 void gt_init(struct gtable *gt, uint8_t *mem, int levels)

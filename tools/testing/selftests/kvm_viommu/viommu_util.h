@@ -72,6 +72,9 @@ int vmm_open_vfio(struct vmm *v);
 int vmm_create_vm(struct vmm *v);
 /* Close whatever is open, in the order container, group, VM. */
 void vmm_close(struct vmm *v);
+/* KVM_SET_USER_MEMORY_REGION: create slot @slot, or delete it (@size 0). */
+int vmm_set_slot(struct vmm *v, uint32_t slot, uint32_t flags, uint64_t gpa,
+		 uint64_t size, void *hva);
 
 /* ioctl helpers: 0 or -errno. */
 int viommu_bind_raw(int container, int vm_fd);
@@ -81,6 +84,14 @@ int viommu_set_table_raw(int container, int group_id, uint32_t format,
 int viommu_refresh_raw(int container, uint32_t table_id, uint64_t iova,
 		       uint64_t size, struct kvm_viommu_refresh *out);
 int viommu_info_raw(int container, struct kvm_viommu_info *info);
+/* KVM_VIOMMU_BIND_VM with KVM_VIOMMU_BIND_* @flags. */
+int viommu_bind_flags_raw(int container, int vm_fd, uint32_t flags);
+/*
+ * KVM_VIOMMU_PREPIN of [@gpa, @gpa + @size), @flags 0 (pin) or
+ * KVM_VIOMMU_PREPIN_RELEASE; the structure comes back in *@out if not NULL.
+ */
+int viommu_prepin_raw(int container, uint32_t flags, uint64_t gpa,
+		      uint64_t size, struct kvm_viommu_prepin *out);
 
 /**
  * struct gtable - an x86-64 guest IO page table built in guest memory

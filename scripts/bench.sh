@@ -6,21 +6,29 @@
 # The same VM as make check (QEMU TCG, q35, emulated VT-d, QEMU's edu
 # device bound to vfio-pci) runs viommu_bench, which plays a VMM and times,
 # interleaved over the same guest pages, the handling of one guest
-# invalidation of k = 1 .. 4096 pages four ways (A: type1 page by page as
-# QEMU does, A': type1 one call per run, B: KVM_VIOMMU_REFRESH, C: the
-# doorbell).  See Documentation/performance.rst.
+# invalidation of k = 1 .. 4096 pages (A: type1 page by page as QEMU does,
+# A': type1 one call per run, B: KVM_VIOMMU_REFRESH, C: the doorbell,
+# B-pre and C-pre: the same on a container bound with
+# KVM_VIOMMU_BIND_PREPIN, R: the raw pin + iommu_map limit timed in the
+# module), B with up to 256 Ki other pages mapped, and counts from
+# KVM_VIOMMU_GET_INFO.  See Documentation/performance.rst.
 #
 #  1. install host tools (and gnuplot), prepare the Debian kernel;
-#  2. build kvm_viommu.ko for it and the static viommu_bench binary;
+#  2. build kvm_viommu.ko for it with KVM_VIOMMU_TEST=y (the test-only
+#     KVM_VIOMMU_TEST_RAW ioctl of arm R) and the static viommu_bench;
 #  3. pack both with a small /payload/run into the initramfs and boot it;
 #  4. extract the CSV blocks and the summary from the console into
-#     results/bench-SERIES-UTCSTAMP/ (bench.csv, counts.csv, summary.txt,
-#     bench.png, console.log) and print the summary.
+#     results/bench-SERIES-UTCSTAMP/ (bench.csv, counts.csv, preload.csv,
+#     bookkeeping.csv, summary.txt, bench.png, preload.png, console.log)
+#     and print the summary.
 #
-# Environment: KVM_VIOMMU_SERIES (one kernel series, default 6.12),
+# Environment: KVM_VIOMMU_SERIES (one kernel series: 6.12, the default, or
+# 7.2, whose module is built in the trixie root of scripts/vm/kernels.sh),
 # KVM_VIOMMU_TIMEOUT (boot timeout, s, default 1200), KVM_VIOMMU_BENCH_ARGS
-# (arguments of viommu_bench, e.g. "-t 60" for a 60 s budget; default: its
-# own, a 240 s budget).
+# (arguments of viommu_bench: "-t BUDGET_S" time budget, default 540 s, so
+# that make bench takes about 10 minutes; "-s REPS_SCALE", "-p MAX_ROUNDS",
+# "-l PRELOAD_SHARE" share of the time for the preload ladders, default
+# 0.25, 0 to skip them).
 set -euo pipefail
 
 TOP=$(cd "$(dirname "$0")/.." && pwd)
@@ -87,7 +95,8 @@ say "kernel $SERIES (Debian packages, cached in $CACHE)"
 . "$CACHE/kernels/$SERIES/env"
 
 say "kvm_viommu.ko for $KVER (log: ${logs#"$TOP"/}/module.log)"
-logged "$logs/module.log" "$VM/build-module.sh" "$SERIES" "$TOP" "$out/module"
+EXTRA_MAKE_ARGS="KVM_VIOMMU_TEST=y" \
+	logged "$logs/module.log" "$VM/build-module.sh" "$SERIES" "$TOP" "$out/module"
 
 say "viommu_bench (log: ${logs#"$TOP"/}/bench-build.log)"
 logged "$logs/bench-build.log" make -C "$SELFTESTS" OUTPUT="$out" \
@@ -100,7 +109,7 @@ write_run >"$pl/run"
 chmod +x "$pl/run"
 logged "$logs/initramfs.log" "$VM/mkinitramfs.sh" "$SERIES" "$out/initrd.cpio.gz" "$pl"
 
-say "booting $KVER in QEMU (TCG); the bench takes about 6 minutes"
+say "booting $KVER in QEMU (TCG); the bench takes about 9 minutes by default"
 console="$out/console.log"
 vmrc=0
 KVM_VIOMMU_QUIET=1 "$VM/run-vm.sh" "$SERIES" "$out/initrd.cpio.gz" "$console" "$TIMEOUT" ||
@@ -116,20 +125,35 @@ mkdir -p "$res"
 cp "$console" "$res/console.log"
 block "BENCH CSV" "$console" >"$res/bench.csv"
 block "BENCH COUNTS" "$console" >"$res/counts.csv"
+block "BENCH PRELOAD" "$console" >"$res/preload.csv"
+block "BENCH BOOKKEEPING" "$console" >"$res/bookkeeping.csv"
 block "BENCH SUMMARY" "$console" >"$res/summary.txt"
 [ "$(wc -l <"$res/bench.csv")" -gt 1 ] || die "no CSV in $console"
 
-# One data file per arm and op: k, per-page ns.
-for arm in A "A'" B C; do
-	for op in map unmap; do
+# One data file per arm and op (k, per-page ns), for the arms measured.
+declare -A title=(
+	[A]="A: type1 per page" ["A'"]="A': type1 per run" [B]="B: REFRESH"
+	[C]="C: doorbell" [B-pre]="B-pre: REFRESH, pre-pinned"
+	[C-pre]="C-pre: doorbell, pre-pinned" [R]="R: raw limit (in module)"
+)
+plots=()
+for op in map unmap; do
+	p=
+	for arm in A "A'" B C B-pre C-pre R; do
 		f="$res/.plot-${arm//\'/p}-$op.dat"
 		awk -F, -v a="$arm" -v o="$op" \
-			'$1 == a && $2 == o && $7 > 0 { print $3, $7 }' \
+			'$1 == a && $2 == o && $8 > 0 { print $3, $7 }' \
 			"$res/bench.csv" >"$f"
+		[ -s "$f" ] || continue
+		p+="${p:+, }\"$f\" w lp t \"${title[$arm]}\""
 	done
+	plots+=("$p")
 done
+if [ -z "${plots[0]}" ] || [ -z "${plots[1]}" ]; then
+	die "nothing to plot in bench.csv"
+fi
 gnuplot <<EOF || die "gnuplot failed"
-set terminal pngcairo size 1200,500 font ",10"
+set terminal pngcairo size 1400,560 font ",10"
 set output "$res/bench.png"
 set multiplot layout 1,2 title "kvm-viommu bench, $KVER, QEMU TCG (ratios matter, not absolute times)"
 set logscale xy
@@ -139,18 +163,33 @@ set grid
 set key top right
 set xrange [0.7:6000]
 set title "map"
-plot "$res/.plot-A-map.dat" w lp t "A: type1 per page", \
-     "$res/.plot-Ap-map.dat" w lp t "A': type1 per run", \
-     "$res/.plot-B-map.dat" w lp t "B: REFRESH", \
-     "$res/.plot-C-map.dat" w lp t "C: doorbell"
+plot ${plots[0]}
 set title "unmap"
-plot "$res/.plot-A-unmap.dat" w lp t "A: type1 per page", \
-     "$res/.plot-Ap-unmap.dat" w lp t "A': type1 per run", \
-     "$res/.plot-B-unmap.dat" w lp t "B: REFRESH", \
-     "$res/.plot-C-unmap.dat" w lp t "C: doorbell"
+plot ${plots[1]}
 unset multiplot
 EOF
+
+# B at k = 512 against the pages already mapped elsewhere in the table.
+for op in map unmap; do
+	awk -F, -v o="$op" '$2 == o && $8 > 0 { print ($1 ? $1 : 1), $7 }' \
+		"$res/preload.csv" >"$res/.plot-pre-$op.dat"
+done
+if [ -s "$res/.plot-pre-map.dat" ] && [ -s "$res/.plot-pre-unmap.dat" ]; then
+	gnuplot <<EOF || die "gnuplot failed"
+set terminal pngcairo size 800,500 font ",10"
+set output "$res/preload.png"
+set title "B (REFRESH) at k = 512 with other pages mapped, $KVER, QEMU TCG"
+set logscale x
+set xlabel "pages already mapped in the table (0 plotted at 1)"
+set ylabel "median ns per page"
+set yrange [0:*]
+set grid
+set key bottom right
+plot "$res/.plot-pre-map.dat" w lp t "map", \
+     "$res/.plot-pre-unmap.dat" w lp t "unmap"
+EOF
+fi
 rm -f "$res"/.plot-*.dat
 
-say "results in ${res#"$TOP"/}: bench.csv counts.csv summary.txt bench.png console.log"
+say "results in ${res#"$TOP"/}: $(cd "$res" && echo *)"
 cat "$res/summary.txt"

@@ -90,6 +90,24 @@ for s in $KERNELS; do
 	fi
 done
 
+# The test-only KVM_VIOMMU_TEST_RAW of make bench (KVM_VIOMMU_TEST=y) is
+# not in the module above: build it once, on 6.12, so it cannot rot.
+case " $KERNELS " in
+*" 6.12 "*)
+	say "module for 6.12 with KVM_VIOMMU_TEST=y (W=1)"
+	log="$OUT/logs/build-6.12-test.log"
+	rm -rf "$OUT/module-6.12-test"
+	if EXTRA_MAKE_ARGS="W=1 KVM_VIOMMU_TEST=y" "$VM/build-module.sh" 6.12 \
+		"$TOP" "$OUT/module-6.12-test" >"$log" 2>&1 &&
+		! grep -E 'warning:|error:' "$log"; then
+		gate_pass "build 6.12 W=1 KVM_VIOMMU_TEST=y clean"
+	else
+		tail -40 "$log"
+		gate_fail "build 6.12 W=1 KVM_VIOMMU_TEST=y clean"
+	fi
+	;;
+esac
+
 say "guest table decoders in userspace (ASan, UBSan)"
 fmtlog="$OUT/logs/fmt_test.log"
 fmtrc=0

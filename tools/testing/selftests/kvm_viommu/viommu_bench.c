@@ -7,27 +7,46 @@
  * device, and "the guest" writes x86-64 IO page table entries straight into
  * that memory.  For each k (pages per guest invalidation) the guest maps k
  * pages, the invalidation is handled and timed, the guest unmaps them and
- * that invalidation is handled and timed.  Four ways of handling it:
+ * that invalidation is handled and timed.  The ways of handling it (arms):
  *
- *   A   what QEMU does with a caching-mode vIOMMU: walk the guest table in
- *       userspace over the range, diff it against a userspace shadow and
- *       issue one type1 VFIO_IOMMU_MAP_DMA / UNMAP_DMA per changed page;
- *   A'  type1 at its best: the same walk, one MAP_DMA / UNMAP_DMA per
- *       contiguous run (here: one per invalidation);
- *   B   one KVM_VIOMMU_REFRESH per invalidation;
- *   C   the doorbell: post a ring request, write the kick eventfd and wait
- *       on the completion eventfd.
+ *   A      what QEMU does with a caching-mode vIOMMU: walk the guest table
+ *          in userspace over the range, diff it against a userspace shadow
+ *          and issue one type1 VFIO_IOMMU_MAP_DMA / UNMAP_DMA per changed
+ *          page;
+ *   A'     type1 at its best: the same walk, one MAP_DMA / UNMAP_DMA per
+ *          contiguous run (here: one per invalidation);
+ *   B      one KVM_VIOMMU_REFRESH per invalidation;
+ *   C      the doorbell: post a ring request, write the kick eventfd and
+ *          wait on the completion eventfd unless the request is done;
+ *   B-pre, C-pre  B and C with the container bound with
+ *          KVM_VIOMMU_BIND_PREPIN (all guest memory pinned at bind time);
+ *   R      the raw limit: pin + iommu_map (iommu_unmap + IOTLB sync +
+ *          unpin) of the same pages in the same table's domain, at IOVAs
+ *          above its aperture (which the guest table cannot map), no walk
+ *          and no bookkeeping, timed inside the module (KVM_VIOMMU_TEST_RAW
+ *          of a module built with KVM_VIOMMU_TEST=y).
  *
- * All arms use the same guest pages and IOVAs.  A type1 container and a
- * VFIO_KVM_IOMMU container cannot hold the group at the same time, so the
- * group moves between them per block (UNSET_CONTAINER / SET_CONTAINER);
- * inside a block the two arms of that backend alternate every repetition.
- * Blocks alternate T K K T T K ... until the time budget is spent.
+ * All arms use the same guest pages, and A to C-pre the same IOVAs.  A
+ * type1 container and a VFIO_KVM_IOMMU container cannot hold the group at
+ * the same time, so the group moves between containers per block
+ * (UNSET_CONTAINER / SET_CONTAINER): a type1 block (A, A'), a kvm-viommu
+ * block (B, C, R) and a pre-pinned kvm-viommu block (B-pre, C-pre, R);
+ * inside a block the arms take turns every repetition.  Rounds of blocks go
+ * T K P, P K T, ... until the time budget is spent.  A round is followed,
+ * as long as they have used less than their share of the time, by a
+ * preload ladder: B at k = 512 with 0, 1 Ki, 64 Ki, 256 Ki, 256 Ki, 64 Ki,
+ * 1 Ki and 0 other pages mapped in the same table.
  *
- * Output: a CSV block of timings and one of counts, each between marker
- * lines, and a human-readable summary (also between markers).
+ * Counts TCG cannot distort come from KVM_VIOMMU_GET_INFO around untimed
+ * invalidations of the first blocks: iommu_map / iommu_unmap / IOTLB sync
+ * calls per invalidation, and bookkeeping bytes per page.
  *
- * Usage: viommu_bench [-t BUDGET_S] [-s REPS_SCALE] [-p MAX_PAIRS]
+ * Output: CSV blocks of timings, counts, preload timings and bookkeeping,
+ * each between marker lines, and a human-readable summary (also between
+ * markers).
+ *
+ * Usage: viommu_bench [-t BUDGET_S] [-s REPS_SCALE] [-p MAX_ROUNDS]
+ *                     [-l PRELOAD_SHARE]
  */
 #include <errno.h>
 #include <math.h>
@@ -44,34 +63,74 @@
 #include <unistd.h>
 
 #include "viommu_util.h"
+/* Test-only interface of a module built with KVM_VIOMMU_TEST=y: not uAPI. */
+#include "../../../../virt/kvm/viommu/viommu_test_raw.h"
 
-#define IOVA_BASE	0x400000ULL		/* 4 MiB, below edu's 28 bits */
-#define APERTURE_LAST	0xfffffffULL
+#define IOVA_BASE	0x400000ULL		/* 4 MiB: the timed pages */
+#define PRELOAD_IOVA	0x100000000ULL		/* 4 GiB: preloaded pages */
+#define PRELOAD_GPA	0x2800000ULL		/* 40 MiB: their 512 frames */
+#define PRELOAD_FRAMES	512
+#define PRELOAD_MAX	(256U << 10)		/* pages, 1 GiB of IOVA */
+#define APERTURE_LAST	0x1ffffffffULL		/* 8 GiB - 1: the table */
+#define RAW_IOVA	0x200000000ULL		/* 8 GiB: R, outside it */
 #define RING_GPA	0x3000000ULL		/* above the data pages */
 #define RING_ENTRIES	64
 #define ADDR_MASK	0x000ffffffffff000ULL
 #define MAX_PAGES	4096
 #define MAX_SAMPLES	16384
+#define COUNT_BLOCKS	3	/* blocks of each kvm-viommu kind with counts */
+#define K512		3	/* index of k = 512 in ks[] */
 
 #ifndef ARRAY_SIZE
 #define ARRAY_SIZE(a)	(sizeof(a) / sizeof((a)[0]))
 #endif
 
-enum arm { ARM_A, ARM_AP, ARM_B, ARM_C, NR_ARMS };
+enum arm { ARM_A, ARM_AP, ARM_B, ARM_C, ARM_BP, ARM_CP, ARM_R, NR_ARMS };
 enum op { OP_MAP, OP_UNMAP, NR_OPS };
+enum kind { BLK_T, BLK_K, BLK_P, NR_KINDS };
+/* Bookkeeping measurement points. */
+enum book { BOOK_B4096, BOOK_BP4096, BOOK_PRE, NR_BOOKS };
 
-static const char * const arm_name[NR_ARMS] = { "A", "A'", "B", "C" };
+static const char * const arm_name[NR_ARMS] = {
+	"A", "A'", "B", "C", "B-pre", "C-pre", "R"
+};
+
 static const char * const op_name[NR_OPS] = { "map", "unmap" };
+static const char * const book_name[NR_BOOKS] = {
+	"k4096", "k4096", "preload256Ki"
+};
+
+static const enum arm book_arm[NR_BOOKS] = { ARM_B, ARM_BP, ARM_B };
 static const unsigned int ks[] = { 1, 8, 64, 512, 4096 };
 #define NR_K	ARRAY_SIZE(ks)
 /* Repetitions of each (arm, op, k) per block, before scaling. */
 static const unsigned int block_reps[NR_K] = { 40, 40, 20, 8, 2 };
+/* Pages mapped elsewhere in the table, and the ladder's walk over them. */
+static const unsigned int preloads[] = { 0, 1024, 65536, PRELOAD_MAX };
+#define NR_PRE	ARRAY_SIZE(preloads)
+static const unsigned int ladder_steps[] = { 0, 1, 2, 3, 3, 2, 1, 0 };
+/* Repetitions of each op per ladder step, before scaling. */
+#define LADDER_REPS	8
 
 struct series {
 	double ns[MAX_SAMPLES];
 	unsigned int n;
 	unsigned long syscalls;
 	unsigned long vcsw;
+};
+
+/* GET_INFO deltas around untimed invalidations. */
+struct calls {
+	double maps;
+	double unmaps;
+	double syncs;
+	unsigned int n;
+};
+
+/* GET_INFO at one point: what is mapped and pinned, and what it costs. */
+struct bookkeeping {
+	struct kvm_viommu_info info;
+	unsigned int n;
 };
 
 struct bench {
@@ -85,7 +144,19 @@ struct bench {
 	struct kvm_viommu_ring_req *req;
 	uint64_t shadow[MAX_PAGES];	/* A, A': gpa | 1 per mapped IOVA page */
 	unsigned long nsys;		/* syscalls made on the timed path */
+	double raw_ns;			/* R: the module's time of the last call */
+	unsigned int raw_mapped;	/* R: pages mapped at RAW_IOVA now */
+	int raw_err;			/* R: 0 available, else errno (-1 unknown) */
+	int prepin_err;			/* B-pre, C-pre: likewise */
+	bool preload_ok;
+	char preload_why[128];
+	unsigned int preloaded;		/* pages mapped at PRELOAD_IOVA now */
+	unsigned int blocks[NR_KINDS];
+	unsigned int ladders;
 	struct series s[NR_ARMS][NR_OPS][NR_K];
+	struct series pre[NR_PRE][NR_OPS];	/* B at k = 512 per preload */
+	struct calls calls[NR_ARMS][NR_OPS][NR_K];
+	struct bookkeeping book[NR_BOOKS];
 };
 
 static struct bench b;
@@ -137,6 +208,14 @@ static ssize_t xread(int fd, void *buf, size_t len)
 	return read(fd, buf, len);
 }
 
+static void get_info(struct kvm_viommu_info *info)
+{
+	memset(info, 0, sizeof(*info));
+	info->argsz = sizeof(*info);
+	if (ioctl(b.container, KVM_VIOMMU_GET_INFO, info))
+		die("GET_INFO: %s", strerror(errno));
+}
+
 /* The guest's side: write or clear k leaves (never timed). */
 static void guest_map(unsigned int k)
 {
@@ -153,6 +232,22 @@ static void guest_unmap(unsigned int k)
 
 	for (i = 0; i < k; i++)
 		gt_clear(&b.gt, IOVA_BASE + i * SZ_4K, 1);
+}
+
+/* Preloaded page i maps one of PRELOAD_FRAMES frames, each many times. */
+static void guest_preload(unsigned int from, unsigned int to, bool map)
+{
+	unsigned int i;
+
+	for (i = from; i < to; i++) {
+		uint64_t iova = PRELOAD_IOVA + (uint64_t)i * SZ_4K;
+
+		if (map)
+			gt_map(&b.gt, iova, PRELOAD_GPA +
+			       (uint64_t)(i % PRELOAD_FRAMES) * SZ_4K, 1, true);
+		else
+			gt_clear(&b.gt, iova, 1);
+	}
 }
 
 /*
@@ -272,22 +367,43 @@ static void handle_type1(unsigned int k, bool runs)
 	}
 }
 
-static void handle_refresh(unsigned int k, enum op op)
+/*
+ * One REFRESH of [@iova, + @npages pages) that must (un)map them all: 0, or
+ * -1 with what went wrong in @why.
+ */
+static int refresh_try(uint64_t iova, unsigned int npages, enum op op,
+		       char *why, size_t len)
 {
 	struct kvm_viommu_refresh rf = {
 		.argsz = sizeof(rf),
 		.table_id = b.table_id,
-		.iova = IOVA_BASE,
-		.size = k * SZ_4K,
+		.iova = iova,
+		.size = npages * SZ_4K,
 	};
 
-	if (xioctl(b.container, KVM_VIOMMU_REFRESH, &rf))
-		die("REFRESH k=%u: %s", k, strerror(errno));
-	if ((op == OP_MAP ? rf.mapped : rf.unmapped) != k || rf.refused)
-		die("REFRESH k=%u %s: mapped %llu unmapped %llu refused %llu",
-		    k, op_name[op], (unsigned long long)rf.mapped,
-		    (unsigned long long)rf.unmapped,
-		    (unsigned long long)rf.refused);
+	if (xioctl(b.container, KVM_VIOMMU_REFRESH, &rf)) {
+		snprintf(why, len, "REFRESH iova %#llx pages %u: %s",
+			 (unsigned long long)iova, npages, strerror(errno));
+		return -1;
+	}
+	if ((op == OP_MAP ? rf.mapped : rf.unmapped) != npages || rf.refused) {
+		snprintf(why, len,
+			 "REFRESH iova %#llx pages %u %s: mapped %llu unmapped %llu refused %llu (reason %u)",
+			 (unsigned long long)iova, npages, op_name[op],
+			 (unsigned long long)rf.mapped,
+			 (unsigned long long)rf.unmapped,
+			 (unsigned long long)rf.refused, rf.fail_reason);
+		return -1;
+	}
+	return 0;
+}
+
+static void refresh(uint64_t iova, unsigned int npages, enum op op)
+{
+	char why[256];
+
+	if (refresh_try(iova, npages, op, why, sizeof(why)))
+		die("%s", why);
 }
 
 static void handle_doorbell(unsigned int k, enum op op)
@@ -314,6 +430,41 @@ static void handle_doorbell(unsigned int k, enum op op)
 		    (unsigned long long)q->unmapped);
 }
 
+/* KVM_VIOMMU_TEST_RAW; 0 or -errno, the module's time in b.raw_ns. */
+static int raw_call(unsigned int k, enum op op)
+{
+	struct kvm_viommu_test_raw r = {
+		.argsz = sizeof(r),
+		.op = op == OP_MAP ? KVM_VIOMMU_TEST_RAW_MAP :
+				     KVM_VIOMMU_TEST_RAW_UNMAP,
+		.table_id = b.table_id,
+		.iova = RAW_IOVA,
+		.vaddr = op == OP_MAP ? (uintptr_t)(b.v.mem + GUEST_DATA) : 0,
+		.npages = k,
+	};
+
+	if (xioctl(b.container, KVM_VIOMMU_TEST_RAW, &r))
+		return -errno;
+	b.raw_mapped = op == OP_MAP ? k : 0;
+	b.raw_ns = r.ns;
+	return 0;
+}
+
+static void handle_raw(unsigned int k, enum op op)
+{
+	int ret = raw_call(k, op);
+
+	if (ret)
+		die("TEST_RAW k=%u %s: %s", k, op_name[op], strerror(-ret));
+}
+
+/* R's pins are nobody else's: never leave them behind, even on die(). */
+static void raw_cleanup(void)
+{
+	if (b.raw_mapped && b.container >= 0)
+		raw_call(b.raw_mapped, OP_UNMAP);
+}
+
 static void handle(enum arm arm, enum op op, unsigned int k)
 {
 	switch (arm) {
@@ -324,7 +475,11 @@ static void handle(enum arm arm, enum op op, unsigned int k)
 		handle_type1(k, true);
 		break;
 	case ARM_B:
-		handle_refresh(k, op);
+	case ARM_BP:
+		refresh(IOVA_BASE, k, op);
+		break;
+	case ARM_R:
+		handle_raw(k, op);
 		break;
 	default:
 		handle_doorbell(k, op);
@@ -332,26 +487,59 @@ static void handle(enum arm arm, enum op op, unsigned int k)
 	}
 }
 
-/* One timed invalidation; @record false for warm-up. */
-static void one(enum arm arm, enum op op, unsigned int ki, bool record)
+static void guest_side(enum arm arm, enum op op, unsigned int k)
 {
-	struct series *s = &b.s[arm][op][ki];
+	if (arm == ARM_R)	/* R maps the pages, not the guest's table */
+		return;
+	if (op == OP_MAP)
+		guest_map(k);
+	else
+		guest_unmap(k);
+}
+
+/* One timed invalidation into @s, or none for warm-up (@s NULL). */
+static void timed(enum arm arm, enum op op, unsigned int k, struct series *s)
+{
 	unsigned long sys0 = b.nsys;
 	long cs0 = vcsw();
 	double t0, t1;
 
-	if (op == OP_MAP)
-		guest_map(ks[ki]);
-	else
-		guest_unmap(ks[ki]);
+	guest_side(arm, op, k);
 	t0 = now_ns();
-	handle(arm, op, ks[ki]);
+	handle(arm, op, k);
 	t1 = now_ns();
-	if (!record || s->n >= MAX_SAMPLES)
+	if (!s || s->n >= MAX_SAMPLES)
 		return;
-	s->ns[s->n++] = t1 - t0;
+	s->ns[s->n++] = arm == ARM_R ? b.raw_ns : t1 - t0;
 	s->syscalls += b.nsys - sys0;
 	s->vcsw += vcsw() - cs0;
+}
+
+static void one(enum arm arm, enum op op, unsigned int ki, bool record)
+{
+	timed(arm, op, ks[ki], record ? &b.s[arm][op][ki] : NULL);
+}
+
+/* One untimed invalidation with GET_INFO around it: the IOMMU calls. */
+static void counted(enum arm arm, enum op op, unsigned int ki)
+{
+	struct calls *c = &b.calls[arm][op][ki];
+	struct kvm_viommu_info i0, i1;
+
+	guest_side(arm, op, ks[ki]);
+	get_info(&i0);
+	handle(arm, op, ks[ki]);
+	get_info(&i1);
+	c->maps += i1.iommu_maps - i0.iommu_maps;
+	c->unmaps += i1.iommu_unmaps - i0.iommu_unmaps;
+	c->syncs += i1.iotlb_syncs - i0.iotlb_syncs;
+	c->n++;
+}
+
+static void bookkeeping(enum book point)
+{
+	get_info(&b.book[point].info);
+	b.book[point].n++;
 }
 
 static void set_container(int type)
@@ -367,14 +555,26 @@ static void set_container(int type)
 
 static void unset_container(void)
 {
+	if (b.raw_mapped)
+		die("internal: R left %u pages mapped", b.raw_mapped);
 	if (ioctl(b.v.group, VFIO_GROUP_UNSET_CONTAINER))
 		die("UNSET_CONTAINER: %s", strerror(errno));
 	close(b.container);
 	b.container = -1;
 }
 
-static void kvm_setup(void)
+/*
+ * A VFIO_KVM_IOMMU container bound with @flags, the guest table set and a
+ * doorbell on the ring.  False (and no container) when the bind with
+ * nonzero @flags fails: the engine does not offer that mode.
+ */
+static bool kvm_setup(uint32_t flags)
 {
+	struct kvm_viommu_bind_vm bind = {
+		.argsz = sizeof(bind),
+		.flags = flags,
+		.vm_fd = b.v.vm,
+	};
 	struct kvm_viommu_set_doorbell db = {
 		.argsz = sizeof(db),
 		.kick_fd = b.kick,
@@ -382,48 +582,201 @@ static void kvm_setup(void)
 		.entries = RING_ENTRIES,
 		.ring_gpa = RING_GPA,
 	};
+	struct kvm_viommu_info info;
+	uint64_t last;
 	int ret;
 
 	set_container(VFIO_KVM_IOMMU);
-	ret = viommu_bind_raw(b.container, b.v.vm);
-	if (ret)
-		die("BIND_VM: %s", strerror(-ret));
+	if (ioctl(b.container, KVM_VIOMMU_BIND_VM, &bind)) {
+		ret = errno;
+		if (!flags)
+			die("BIND_VM: %s", strerror(ret));
+		unset_container();
+		b.prepin_err = ret;
+		return false;
+	}
+	get_info(&info);
+	last = info.aperture_last > APERTURE_LAST ? APERTURE_LAST :
+						    info.aperture_last;
+	if (last < IOVA_BASE + MAX_PAGES * SZ_4K - 1)
+		die("the IOMMU aperture ends at %#llx",
+		    (unsigned long long)info.aperture_last);
+	/* R maps above the table's aperture, in its domain's. */
+	if (info.aperture_last < RAW_IOVA + MAX_PAGES * SZ_4K - 1)
+		b.raw_err = EDOM;
+	if (b.preload_ok && last < PRELOAD_IOVA + PRELOAD_MAX * SZ_4K - 1) {
+		b.preload_ok = false;
+		snprintf(b.preload_why, sizeof(b.preload_why),
+			 "the IOMMU aperture ends at %#llx",
+			 (unsigned long long)info.aperture_last);
+	}
 	ret = viommu_set_table_raw(b.container, b.v.group_id,
 				   KVM_VIOMMU_FMT_X86_64, b.gt.levels,
-				   b.gt.root, 0, APERTURE_LAST, &b.table_id);
+				   b.gt.root, 0, last, &b.table_id);
 	if (ret)
 		die("SET_TABLE: %s", strerror(-ret));
 	if (ioctl(b.container, KVM_VIOMMU_SET_DOORBELL, &db))
 		die("SET_DOORBELL: %s", strerror(errno));
+	return true;
 }
 
-/* One block: every k, @reps[k] repetitions, the backend's two arms alternating. */
-static void block(bool kvm, const unsigned int *reps)
+/* Is R there?  Only a module built with KVM_VIOMMU_TEST=y has it. */
+static void raw_probe(void)
 {
-	enum arm a0 = kvm ? ARM_B : ARM_A, a1 = kvm ? ARM_C : ARM_AP;
-	unsigned int ki, r;
+	int ret = raw_call(1, OP_MAP);
 
-	if (kvm)
-		kvm_setup();
-	else
+	if (!ret)
+		ret = raw_call(1, OP_UNMAP);
+	if (ret && b.raw_mapped)
+		die("TEST_RAW unmap after probe: %s", strerror(-ret));
+	b.raw_err = -ret;
+	if (ret)
+		printf("viommu_bench: arm R unavailable: KVM_VIOMMU_TEST_RAW: %s%s\n",
+		       strerror(-ret), ret == -ENOTTY ?
+		       " (module not built with KVM_VIOMMU_TEST=y)" : "");
+}
+
+/*
+ * One block: every k, @reps[k] repetitions, the arms of the block taking
+ * turns (each arm first as often as the others).
+ */
+static void block(enum kind kind, const unsigned int *reps)
+{
+	enum arm arms[3];
+	unsigned int na = 0, ki, r, j;
+
+	switch (kind) {
+	case BLK_T:
 		set_container(VFIO_TYPE1v2_IOMMU);
+		arms[na++] = ARM_A;
+		arms[na++] = ARM_AP;
+		break;
+	case BLK_K:
+		kvm_setup(0);
+		arms[na++] = ARM_B;
+		arms[na++] = ARM_C;
+		break;
+	default:
+		if (!kvm_setup(KVM_VIOMMU_BIND_PREPIN)) {
+			printf("viommu_bench: arms B-pre, C-pre unavailable: ");
+			printf("BIND_VM(KVM_VIOMMU_BIND_PREPIN): %s\n",
+			       strerror(b.prepin_err));
+			return;
+		}
+		b.prepin_err = 0;
+		arms[na++] = ARM_BP;
+		arms[na++] = ARM_CP;
+		break;
+	}
+	if (kind != BLK_T) {
+		if (b.raw_err < 0)
+			raw_probe();
+		if (!b.raw_err)
+			arms[na++] = ARM_R;
+	}
 
 	/* Warm-up, not recorded: caches, page tables, the worker. */
-	one(a0, OP_MAP, 2, false);
-	one(a0, OP_UNMAP, 2, false);
-	one(a1, OP_MAP, 2, false);
-	one(a1, OP_UNMAP, 2, false);
+	for (j = 0; j < na; j++) {
+		one(arms[j], OP_MAP, 2, false);
+		one(arms[j], OP_UNMAP, 2, false);
+	}
+
+	/* The first blocks of a kvm-viommu kind count IOMMU calls, untimed. */
+	if (kind != BLK_T && b.blocks[kind] < COUNT_BLOCKS) {
+		for (j = 0; j < na; j++) {
+			if (arms[j] == ARM_R)
+				continue;
+			for (ki = 0; ki < NR_K; ki++) {
+				counted(arms[j], OP_MAP, ki);
+				if (ki == NR_K - 1 && arms[j] == ARM_B)
+					bookkeeping(BOOK_B4096);
+				if (ki == NR_K - 1 && arms[j] == ARM_BP)
+					bookkeeping(BOOK_BP4096);
+				counted(arms[j], OP_UNMAP, ki);
+			}
+		}
+	}
+	b.blocks[kind]++;
 
 	for (ki = 0; ki < NR_K; ki++) {
 		for (r = 0; r < reps[ki]; r++) {
-			enum arm first = r & 1 ? a1 : a0;
-			enum arm second = r & 1 ? a0 : a1;
+			for (j = 0; j < na; j++) {
+				enum arm arm = arms[(r + j) % na];
 
-			one(first, OP_MAP, ki, true);
-			one(first, OP_UNMAP, ki, true);
-			one(second, OP_MAP, ki, true);
-			one(second, OP_UNMAP, ki, true);
+				one(arm, OP_MAP, ki, true);
+				one(arm, OP_UNMAP, ki, true);
+			}
 		}
+	}
+	unset_container();
+}
+
+/*
+ * Map or unmap preloaded pages so that @target are mapped, with one
+ * untimed REFRESH.  The preloaded IOVAs are far from the timed ones.
+ * False when that failed: the preload is then given up (the guest table
+ * holds none of it any more, the container's teardown clears the rest).
+ */
+static bool preload_to(unsigned int target)
+{
+	unsigned int cur = b.preloaded;
+	int ret;
+
+	if (target == cur)
+		return true;
+	if (target > cur) {
+		guest_preload(cur, target, true);
+		ret = refresh_try(PRELOAD_IOVA + (uint64_t)cur * SZ_4K,
+				  target - cur, OP_MAP, b.preload_why,
+				  sizeof(b.preload_why));
+	} else {
+		guest_preload(target, cur, false);
+		ret = refresh_try(PRELOAD_IOVA + (uint64_t)target * SZ_4K,
+				  cur - target, OP_UNMAP, b.preload_why,
+				  sizeof(b.preload_why));
+	}
+	if (ret) {
+		printf("viommu_bench: preload given up: %s\n", b.preload_why);
+		guest_preload(0, PRELOAD_MAX, false);
+		b.preload_ok = false;
+		b.preloaded = 0;
+		return false;
+	}
+	b.preloaded = target;
+	return true;
+}
+
+/*
+ * The preload ladder: B at k = 512, @reps repetitions of map and unmap per
+ * step, with 0, 1 Ki, 64 Ki, 256 Ki pages mapped elsewhere in the table,
+ * then the same back down (so that drift over the ladder cancels out).
+ */
+static void ladder(unsigned int reps)
+{
+	unsigned int s, r, ki = K512;
+
+	kvm_setup(0);
+	if (!b.preload_ok) {
+		unset_container();
+		return;
+	}
+	one(ARM_B, OP_MAP, ki, false);
+	one(ARM_B, OP_UNMAP, ki, false);
+	for (s = 0; s < ARRAY_SIZE(ladder_steps); s++) {
+		unsigned int l = ladder_steps[s];
+
+		if (!preload_to(preloads[l]))
+			break;
+		if (l == NR_PRE - 1 && ladder_steps[s - 1] != l)
+			bookkeeping(BOOK_PRE);
+		for (r = 0; r < reps; r++) {
+			timed(ARM_B, OP_MAP, ks[ki], &b.pre[l][OP_MAP]);
+			timed(ARM_B, OP_UNMAP, ks[ki], &b.pre[l][OP_UNMAP]);
+		}
+	}
+	if (b.preload_ok) {
+		preload_to(0);
+		b.ladders++;
 	}
 	unset_container();
 }
@@ -453,6 +806,11 @@ static double median(const struct series *s)
 	if (s->n & 1)
 		return s->ns[s->n / 2];
 	return (s->ns[s->n / 2 - 1] + s->ns[s->n / 2]) / 2;
+}
+
+static void sort_series(struct series *s)
+{
+	qsort(s->ns, s->n, sizeof(s->ns[0]), cmp_double);
 }
 
 /*
@@ -491,19 +849,45 @@ static double pp(enum arm arm, enum op op, unsigned int ki)
 	return median(&b.s[arm][op][ki]) / ks[ki];
 }
 
-static void report(double secs, unsigned int pairs)
+static double pre_pp(unsigned int l, enum op op)
 {
-	struct utsname u;
-	unsigned int ki;
+	return median(&b.pre[l][op]) / ks[K512];
+}
+
+/* @v with @prec decimals in @width columns, "-" when not available. */
+static const char *num(double v, int width, int prec)
+{
+	static char buf[16][32];
+	static unsigned int next;
+	char *p = buf[next++ % ARRAY_SIZE(buf)];
+
+	if (isnan(v) || isinf(v))
+		snprintf(p, sizeof(buf[0]), "%*s", width, "-");
+	else
+		snprintf(p, sizeof(buf[0]), "%*.*f", width, prec, v);
+	return p;
+}
+
+static bool has_calls(enum arm arm)
+{
+	return arm == ARM_B || arm == ARM_C || arm == ARM_BP || arm == ARM_CP;
+}
+
+/* Bytes of @bytes per page of @pages, NAN when nothing is there. */
+static double per_page(uint64_t bytes, uint64_t pages)
+{
+	return pages ? (double)bytes / pages : NAN;
+}
+
+static const char *verdict(bool avail, bool met)
+{
+	return !avail ? "unavailable" : met ? "met" : "NOT MET";
+}
+
+static void report_csv(void)
+{
+	unsigned int ki, l;
 	int arm, op;
-
-	for (arm = 0; arm < NR_ARMS; arm++)
-		for (op = 0; op < NR_OPS; op++)
-			for (ki = 0; ki < NR_K; ki++) {
-				struct series *s = &b.s[arm][op][ki];
-
-				qsort(s->ns, s->n, sizeof(s->ns[0]), cmp_double);
-			}
 
 	printf("=== BENCH CSV BEGIN\n");
 	printf("arm,op,k,median_ns,p10_ns,p90_ns,per_page_ns,reps\n");
@@ -520,99 +904,383 @@ static void report(double secs, unsigned int pairs)
 	printf("=== BENCH CSV END\n");
 
 	printf("=== BENCH COUNTS BEGIN\n");
-	printf("arm,op,k,syscalls_per_inv,vcsw_per_inv\n");
+	printf("arm,op,k,syscalls_per_inv,vcsw_per_inv,");
+	printf("iommu_maps_per_inv,iommu_unmaps_per_inv,iotlb_syncs_per_inv,");
+	printf("count_samples\n");
 	for (arm = 0; arm < NR_ARMS; arm++)
 		for (op = 0; op < NR_OPS; op++)
 			for (ki = 0; ki < NR_K; ki++) {
 				struct series *s = &b.s[arm][op][ki];
+				struct calls *c = &b.calls[arm][op][ki];
 
-				printf("%s,%s,%u,%.2f,%.2f\n", arm_name[arm],
+				printf("%s,%s,%u,%.2f,%.2f,", arm_name[arm],
 				       op_name[op], ks[ki],
 				       s->n ? (double)s->syscalls / s->n : NAN,
 				       s->n ? (double)s->vcsw / s->n : NAN);
+				if (has_calls(arm) && c->n)
+					printf("%.2f,%.2f,%.2f,%u\n",
+					       c->maps / c->n, c->unmaps / c->n,
+					       c->syncs / c->n, c->n);
+				else
+					printf("-,-,-,0\n");
 			}
 	printf("=== BENCH COUNTS END\n");
 
-	uname(&u);
-	printf("=== BENCH SUMMARY BEGIN\n");
-	printf("kvm-viommu bench: kernel %s, QEMU TCG (absolute times mean little; ratios do)\n",
-	       u.release);
-	printf("%u block pairs (type1 | kvm-viommu), %.0f s; medians of ns per invalidation / k\n",
-	       pairs, secs);
-	printf("A: type1 page by page; A': type1 one call per run; B: REFRESH; C: doorbell\n\n");
+	printf("=== BENCH PRELOAD BEGIN\n");
+	printf("preload_pages,op,k,median_ns,p10_ns,p90_ns,per_page_ns,reps\n");
+	for (l = 0; l < NR_PRE; l++)
+		for (op = 0; op < NR_OPS; op++) {
+			struct series *s = &b.pre[l][op];
+
+			printf("%u,%s,%u,%.0f,%.0f,%.0f,%.0f,%u\n", preloads[l],
+			       op_name[op], ks[K512], median(s), pct(s, 10),
+			       pct(s, 90), pre_pp(l, op), s->n);
+		}
+	printf("=== BENCH PRELOAD END\n");
+
+	printf("=== BENCH BOOKKEEPING BEGIN\n");
+	printf("point,arm,mapped_pages,shadow_bytes,shadow_bytes_per_page,");
+	printf("pinned_pages,pin_bytes,pin_bytes_per_page,bind_flags,samples\n");
+	for (l = 0; l < NR_BOOKS; l++) {
+		const struct kvm_viommu_info *i = &b.book[l].info;
+
+		if (!b.book[l].n) {
+			printf("%s,%s,-,-,-,-,-,-,-,0\n", book_name[l],
+			       arm_name[book_arm[l]]);
+			continue;
+		}
+		printf("%s,%s,%llu,%llu,%.2f,%llu,%llu,%.2f,%u,%u\n",
+		       book_name[l], arm_name[book_arm[l]],
+		       (unsigned long long)i->mapped_pages,
+		       (unsigned long long)i->shadow_bytes,
+		       per_page(i->shadow_bytes, i->mapped_pages),
+		       (unsigned long long)i->pinned_pages,
+		       (unsigned long long)i->pin_bytes,
+		       per_page(i->pin_bytes, i->pinned_pages), i->bind_flags,
+		       b.book[l].n);
+	}
+	printf("=== BENCH BOOKKEEPING END\n");
+}
+
+static void report_tables(void)
+{
+	unsigned int ki;
+	int arm, op;
+
 	for (op = 0; op < NR_OPS; op++) {
 		printf("%-5s %5s %10s %10s %10s %10s %7s %7s %6s\n",
 		       op_name[op], "k", "A ns/pg", "A' ns/pg", "B ns/pg",
 		       "C ns/pg", "A/B", "A'/B", "C/A");
 		for (ki = 0; ki < NR_K; ki++)
-			printf("%-5s %5u %10.0f %10.0f %10.0f %10.0f %7.2f %7.2f %6.2f\n",
-			       "", ks[ki], pp(ARM_A, op, ki), pp(ARM_AP, op, ki),
-			       pp(ARM_B, op, ki), pp(ARM_C, op, ki),
-			       pp(ARM_A, op, ki) / pp(ARM_B, op, ki),
-			       pp(ARM_AP, op, ki) / pp(ARM_B, op, ki),
-			       pp(ARM_C, op, ki) / pp(ARM_A, op, ki));
+			printf("%-5s %5u %s %s %s %s %s %s %s\n", "", ks[ki],
+			       num(pp(ARM_A, op, ki), 10, 0),
+			       num(pp(ARM_AP, op, ki), 10, 0),
+			       num(pp(ARM_B, op, ki), 10, 0),
+			       num(pp(ARM_C, op, ki), 10, 0),
+			       num(pp(ARM_A, op, ki) / pp(ARM_B, op, ki), 7, 2),
+			       num(pp(ARM_AP, op, ki) / pp(ARM_B, op, ki), 7, 2),
+			       num(pp(ARM_C, op, ki) / pp(ARM_A, op, ki), 6, 2));
 		printf("\n");
 	}
 
-	printf("C fixed cost (k=1 median) vs A: map %.2f, unmap %.2f (target <= 0.33)\n",
-	       median(&b.s[ARM_C][OP_MAP][0]) / median(&b.s[ARM_A][OP_MAP][0]),
-	       median(&b.s[ARM_C][OP_UNMAP][0]) /
-	       median(&b.s[ARM_A][OP_UNMAP][0]));
-	ki = 3;	/* k = 512 */
-	printf("k=512 per page: A/B map %.1f unmap %.1f (target >= 10); ",
-	       pp(ARM_A, OP_MAP, ki) / pp(ARM_B, OP_MAP, ki),
-	       pp(ARM_A, OP_UNMAP, ki) / pp(ARM_B, OP_UNMAP, ki));
-	printf("A'/B map %.2f unmap %.2f (target >= 1)\n\n",
-	       pp(ARM_AP, OP_MAP, ki) / pp(ARM_B, OP_MAP, ki),
-	       pp(ARM_AP, OP_UNMAP, ki) / pp(ARM_B, OP_UNMAP, ki));
+	printf("pre-pinned (B-pre, C-pre) and raw limit (R, in-module time):\n");
+	for (op = 0; op < NR_OPS; op++) {
+		printf("%-5s %5s %11s %11s %10s %8s %8s %8s\n", op_name[op],
+		       "k", "B-pre ns/pg", "C-pre ns/pg", "R ns/pg",
+		       "B/B-pre", "B-pre/R", "C-pre/A");
+		for (ki = 0; ki < NR_K; ki++)
+			printf("%-5s %5u %s %s %s %s %s %s\n", "", ks[ki],
+			       num(pp(ARM_BP, op, ki), 11, 0),
+			       num(pp(ARM_CP, op, ki), 11, 0),
+			       num(pp(ARM_R, op, ki), 10, 0),
+			       num(pp(ARM_B, op, ki) / pp(ARM_BP, op, ki), 8, 2),
+			       num(pp(ARM_BP, op, ki) / pp(ARM_R, op, ki), 8, 2),
+			       num(pp(ARM_CP, op, ki) / pp(ARM_A, op, ki), 8, 2));
+		printf("\n");
+	}
 
 	printf("fit time = fixed + per_page * k (least squares on medians, 1/t^2 weights)\n");
-	printf("%-4s %-6s %12s %12s\n", "arm", "op", "fixed ns", "per-page ns");
+	printf("%-6s %-6s %12s %12s\n", "arm", "op", "fixed ns", "per-page ns");
 	for (arm = 0; arm < NR_ARMS; arm++)
 		for (op = 0; op < NR_OPS; op++) {
 			double f, p;
 
 			fit(arm, op, &f, &p);
-			printf("%-4s %-6s %12.0f %12.0f\n", arm_name[arm],
-			       op_name[op], f, p);
+			printf("%-6s %-6s %s %s\n", arm_name[arm], op_name[op],
+			       num(f, 12, 0), num(p, 12, 0));
 		}
 	printf("\n");
 
 	printf("per invalidation: syscalls (counted) / voluntary context switches (getrusage)\n");
-	printf("%-4s %-6s", "arm", "op");
+	printf("%-6s %-6s", "arm", "op");
 	for (ki = 0; ki < NR_K; ki++)
 		printf(" %13s%-4u", "k=", ks[ki]);
 	printf("\n");
 	for (arm = 0; arm < NR_ARMS; arm++)
 		for (op = 0; op < NR_OPS; op++) {
-			printf("%-4s %-6s", arm_name[arm], op_name[op]);
+			printf("%-6s %-6s", arm_name[arm], op_name[op]);
 			for (ki = 0; ki < NR_K; ki++) {
 				struct series *s = &b.s[arm][op][ki];
 				double n = s->n ? s->n : NAN;
 
-				printf(" %8.1f /%7.2f", s->syscalls / n,
-				       s->vcsw / n);
+				printf(" %s /%s", num(s->syscalls / n, 8, 1),
+				       num(s->vcsw / n, 7, 2));
 			}
 			printf("\n");
 		}
+	printf("\n");
+
+	printf("per invalidation: iommu_map / iommu_unmap / iotlb_sync calls ");
+	printf("(GET_INFO deltas; -: not available)\n");
+	printf("%-6s %-6s", "arm", "op");
+	for (ki = 0; ki < NR_K; ki++)
+		printf(" %14s%-4u", "k=", ks[ki]);
+	printf("\n");
+	for (arm = 0; arm < NR_ARMS; arm++)
+		for (op = 0; op < NR_OPS; op++) {
+			printf("%-6s %-6s", arm_name[arm], op_name[op]);
+			for (ki = 0; ki < NR_K; ki++) {
+				struct calls *c = &b.calls[arm][op][ki];
+				char cell[64];
+
+				if (!has_calls(arm) || !c->n)
+					snprintf(cell, sizeof(cell), "-");
+				else
+					snprintf(cell, sizeof(cell),
+						 "%.0f/%.0f/%.0f",
+						 c->maps / c->n,
+						 c->unmaps / c->n,
+						 c->syncs / c->n);
+				printf(" %18s", cell);
+			}
+			printf("\n");
+		}
+	printf("\n");
+}
+
+static void report_preload(void)
+{
+	unsigned int l;
+	int op;
+
+	printf("B at k=512 with other pages already mapped in the table ");
+	printf("(preload ladder): median ns per page\n");
+	if (!b.preload_ok)
+		printf("preload unavailable: %s\n", b.preload_why);
+	printf("%-6s", "op");
+	for (l = 0; l < NR_PRE; l++)
+		printf(" %9u", preloads[l]);
+	printf(" %11s\n", "worst/none");
+	for (op = 0; op < NR_OPS; op++) {
+		double worst = NAN;
+
+		printf("%-6s", op_name[op]);
+		for (l = 0; l < NR_PRE; l++) {
+			double r = pre_pp(l, op) / pre_pp(0, op);
+
+			printf(" %s", num(pre_pp(l, op), 9, 0));
+			if (l && (isnan(worst) || r > worst))
+				worst = r;
+		}
+		printf(" %s\n", num(worst, 11, 2));
+	}
+	printf("samples per point: %u (map), %u (unmap) at 256Ki\n\n",
+	       b.pre[NR_PRE - 1][OP_MAP].n, b.pre[NR_PRE - 1][OP_UNMAP].n);
+
+	printf("bookkeeping (GET_INFO): bytes per page\n");
+	printf("%-14s %-6s %9s %10s %8s %9s %10s %8s %5s\n", "point", "arm",
+	       "mapped", "shadow B", "B/page", "pinned", "pin B", "B/page",
+	       "flags");
+	for (l = 0; l < NR_BOOKS; l++) {
+		const struct kvm_viommu_info *i = &b.book[l].info;
+
+		if (!b.book[l].n) {
+			printf("%-14s %-6s %s\n", book_name[l],
+			       arm_name[book_arm[l]], "(not measured)");
+			continue;
+		}
+		printf("%-14s %-6s %9llu %10llu %s %9llu %10llu %s %5u\n",
+		       book_name[l], arm_name[book_arm[l]],
+		       (unsigned long long)i->mapped_pages,
+		       (unsigned long long)i->shadow_bytes,
+		       num(per_page(i->shadow_bytes, i->mapped_pages), 8, 2),
+		       (unsigned long long)i->pinned_pages,
+		       (unsigned long long)i->pin_bytes,
+		       num(per_page(i->pin_bytes, i->pinned_pages), 8, 2),
+		       i->bind_flags);
+	}
+	printf("(k4096: the timed pages mapped, each its own frame; preload256Ki: 256 Ki\n");
+	printf("IOVA pages over %u frames, whose pin B/page is the pin table's fixed cost)\n\n",
+	       PRELOAD_FRAMES);
+}
+
+/* One target line: "what  measured  target  verdict". */
+static void target2(const char *what, const char *fmt, double map,
+		    double unmap, const char *target, bool le, double bound)
+{
+	bool avail = !isnan(map) && !isnan(unmap);
+	bool met = le ? map <= bound && unmap <= bound :
+			map >= bound && unmap >= bound;
+	char m[64];
+
+	snprintf(m, sizeof(m), fmt, map, unmap);
+	if (!avail)
+		snprintf(m, sizeof(m), "-");
+	printf("  %-40s %-14s %-8s %s\n", what, m, target,
+	       verdict(avail, met));
+}
+
+static void report_targets(void)
+{
+	double pre_worst[NR_OPS], shadow_worst = NAN, pin_worst = NAN;
+	bool book_zero = false;
+	unsigned int l;
+	int op;
+
+	printf("targets of the issue                     measured       target   verdict\n");
+	printf("                                         (map, unmap)\n");
+	target2("B vs A at k=512, per page: A/B", "%.2f, %.2f",
+		pp(ARM_A, OP_MAP, K512) / pp(ARM_B, OP_MAP, K512),
+		pp(ARM_A, OP_UNMAP, K512) / pp(ARM_B, OP_UNMAP, K512),
+		">= 10", false, 10);
+	target2("B vs A' at k=512, per page: A'/B", "%.2f, %.2f",
+		pp(ARM_AP, OP_MAP, K512) / pp(ARM_B, OP_MAP, K512),
+		pp(ARM_AP, OP_UNMAP, K512) / pp(ARM_B, OP_UNMAP, K512),
+		">= 1", false, 1);
+	target2("B-pre vs R at k=512, per page: B-pre/R", "%.2f, %.2f",
+		pp(ARM_BP, OP_MAP, K512) / pp(ARM_R, OP_MAP, K512),
+		pp(ARM_BP, OP_UNMAP, K512) / pp(ARM_R, OP_UNMAP, K512),
+		"<= 1.25", true, 1.25);
+	target2("C fixed cost vs A's (k=1): C/A", "%.2f, %.2f",
+		median(&b.s[ARM_C][OP_MAP][0]) / median(&b.s[ARM_A][OP_MAP][0]),
+		median(&b.s[ARM_C][OP_UNMAP][0]) /
+		median(&b.s[ARM_A][OP_UNMAP][0]), "<= 0.33", true, 1.0 / 3);
+	target2("C-pre fixed cost vs A's (k=1): C-pre/A", "%.2f, %.2f",
+		median(&b.s[ARM_CP][OP_MAP][0]) /
+		median(&b.s[ARM_A][OP_MAP][0]),
+		median(&b.s[ARM_CP][OP_UNMAP][0]) /
+		median(&b.s[ARM_A][OP_UNMAP][0]), "<= 0.33", true, 1.0 / 3);
+	for (op = 0; op < NR_OPS; op++) {
+		pre_worst[op] = NAN;
+		for (l = 1; l < NR_PRE; l++) {
+			double r = pre_pp(l, op) / pre_pp(0, op);
+
+			if (isnan(pre_worst[op]) || r > pre_worst[op])
+				pre_worst[op] = r;
+		}
+	}
+	target2("B k=512 flat with preload: worst/none",
+		"%.2f, %.2f", pre_worst[OP_MAP], pre_worst[OP_UNMAP],
+		"<= 1.20", true, 1.20);
+
+	/*
+	 * Bookkeeping: the worst of the points measured; the pin table only
+	 * where every mapped page has its own frame (not at the preload
+	 * point, where 512 frames back 256 Ki IOVA pages).
+	 */
+	for (l = 0; l < NR_BOOKS; l++) {
+		const struct kvm_viommu_info *i = &b.book[l].info;
+		double s = per_page(i->shadow_bytes, i->mapped_pages);
+		double p = l == BOOK_PRE ? NAN :
+			   per_page(i->pin_bytes, i->pinned_pages);
+
+		if (!b.book[l].n)
+			continue;
+		if ((i->mapped_pages && !i->shadow_bytes) ||
+		    (!isnan(p) && i->pinned_pages && !i->pin_bytes))
+			book_zero = true;
+		if (!isnan(s) && (isnan(shadow_worst) || s > shadow_worst))
+			shadow_worst = s;
+		if (!isnan(p) && (isnan(pin_worst) || p > pin_worst))
+			pin_worst = p;
+	}
+	{
+		bool avail = !isnan(shadow_worst) && !isnan(pin_worst) &&
+			     !book_zero;
+		char m[64];
+
+		snprintf(m, sizeof(m), "%.2f, %.2f", shadow_worst, pin_worst);
+		printf("  %-40s %-14s %-8s %s%s\n",
+		       "bookkeeping B/page (shadow, pin), worst",
+		       isnan(shadow_worst) || isnan(pin_worst) ? "-" : m,
+		       "<= 8", verdict(avail, shadow_worst <= 8 &&
+				       pin_worst <= 8),
+		       book_zero ? " (the engine reports 0 bytes)" : "");
+	}
+}
+
+static void report(double secs, unsigned int rounds)
+{
+	struct utsname u;
+	unsigned int ki, l;
+	int arm, op;
+
+	for (arm = 0; arm < NR_ARMS; arm++)
+		for (op = 0; op < NR_OPS; op++)
+			for (ki = 0; ki < NR_K; ki++)
+				sort_series(&b.s[arm][op][ki]);
+	for (l = 0; l < NR_PRE; l++)
+		for (op = 0; op < NR_OPS; op++)
+			sort_series(&b.pre[l][op]);
+
+	report_csv();
+
+	uname(&u);
+	printf("=== BENCH SUMMARY BEGIN\n");
+	printf("kvm-viommu bench: kernel %s, QEMU TCG (absolute times mean little; ratios do)\n",
+	       u.release);
+	printf("%u rounds of blocks (type1 %u | kvm-viommu %u | pre-pinned %u), ",
+	       rounds, b.blocks[BLK_T], b.blocks[BLK_K], b.blocks[BLK_P]);
+	printf("%u preload ladders, %.0f s\n", b.ladders, secs);
+	printf("medians of ns per invalidation / k\n");
+	printf("A: type1 page by page; A': type1 one call per run; B: REFRESH; C: doorbell;\n");
+	printf("B-pre, C-pre: B, C bound with KVM_VIOMMU_BIND_PREPIN; ");
+	printf("R: raw pin + iommu_map, timed in the module\n");
+	if (b.prepin_err)
+		printf("B-pre, C-pre unavailable: BIND_VM(KVM_VIOMMU_BIND_PREPIN): %s\n",
+		       strerror(b.prepin_err));
+	if (b.raw_err == EDOM)
+		printf("R unavailable: the IOMMU aperture ends below its IOVAs\n");
+	else if (b.raw_err)
+		printf("R unavailable: KVM_VIOMMU_TEST_RAW: %s\n",
+		       b.raw_err > 0 ? strerror(b.raw_err) : "not tried");
+	printf("\n");
+	report_tables();
+	report_preload();
+	report_targets();
 	printf("=== BENCH SUMMARY END\n");
 }
 
 static void usage(void)
 {
-	fprintf(stderr, "Usage: viommu_bench [-t BUDGET_S] [-s REPS_SCALE] [-p MAX_PAIRS]\n");
+	fprintf(stderr, "Usage: viommu_bench [-t BUDGET_S] [-s REPS_SCALE] ");
+	fprintf(stderr, "[-p MAX_ROUNDS] [-l PRELOAD_SHARE]\n");
 	exit(2);
+}
+
+/* Create every guest table page once, then leave the table empty. */
+static void guest_tables_init(void)
+{
+	gt_init(&b.gt, b.v.mem, 4);
+	guest_map(MAX_PAGES);
+	guest_unmap(MAX_PAGES);
+	guest_preload(0, PRELOAD_MAX, true);
+	guest_preload(0, PRELOAD_MAX, false);
+	if (b.gt.next > GUEST_DATA)
+		die("internal: guest tables overflow into the data pages");
 }
 
 int main(int argc, char **argv)
 {
 	struct rlimit unlimited = { RLIM_INFINITY, RLIM_INFINITY };
-	double budget = 240, scale = 1, start, pair_s = 0;
-	unsigned int reps[NR_K], ki, pairs = 0, max_pairs = 1000;
+	double budget = 540, scale = 1, share = 0.25, start, round_s = 0;
+	double ladder_s = 0, ladder_total = 0;
+	unsigned int reps[NR_K], ki, rounds = 0, max_rounds = 1000;
+	unsigned int ladder_reps;
 	char path[64];
 	int c;
 
-	while ((c = getopt(argc, argv, "t:s:p:")) != -1) {
+	while ((c = getopt(argc, argv, "t:s:p:l:")) != -1) {
 		switch (c) {
 		case 't':
 			budget = atof(optarg);
@@ -621,7 +1289,10 @@ int main(int argc, char **argv)
 			scale = atof(optarg);
 			break;
 		case 'p':
-			max_pairs = atoi(optarg);
+			max_rounds = atoi(optarg);
+			break;
+		case 'l':
+			share = atof(optarg);
 			break;
 		default:
 			usage();
@@ -632,12 +1303,20 @@ int main(int argc, char **argv)
 		if (!reps[ki])
 			reps[ki] = 1;
 	}
+	ladder_reps = LADDER_REPS * scale + 0.5;
+	if (!ladder_reps)
+		ladder_reps = 1;
 	setvbuf(stdout, NULL, _IOLBF, 0);
 	/* Both backends charge locked_vm; 4096 pages exceed the default. */
 	setrlimit(RLIMIT_MEMLOCK, &unlimited);
 
 	vmm_init(&b.v);
 	b.container = -1;
+	b.raw_err = -1;
+	b.preload_ok = share > 0;
+	snprintf(b.preload_why, sizeof(b.preload_why), "disabled (-l 0)");
+	if (atexit(raw_cleanup))
+		die("atexit");
 	if (!edu_find(b.v.bdf, sizeof(b.v.bdf), &b.v.group_id))
 		die("no edu device bound to vfio-pci");
 	snprintf(path, sizeof(path), "/dev/vfio/%d", b.v.group_id);
@@ -647,9 +1326,7 @@ int main(int argc, char **argv)
 	c = vmm_create_vm(&b.v);
 	if (c)
 		die("KVM VM: %s", strerror(-c));
-	gt_init(&b.gt, b.v.mem, 4);
-	guest_map(MAX_PAGES);	/* create every table page once */
-	guest_unmap(MAX_PAGES);
+	guest_tables_init();
 	memset(b.v.mem + RING_GPA, 0, SZ_4K * 2);
 	b.hdr = (void *)(b.v.mem + RING_GPA);
 	b.req = (void *)(b.v.mem + RING_GPA + sizeof(*b.hdr));
@@ -658,25 +1335,46 @@ int main(int argc, char **argv)
 	if (b.kick < 0 || b.done < 0)
 		die("eventfd: %s", strerror(errno));
 
-	printf("viommu_bench: edu %s (group %d), k = 1..4096, budget %.0f s\n",
-	       b.v.bdf, b.v.group_id, budget);
+	printf("viommu_bench: edu %s (group %d), k = 1..4096, budget %.0f s, preload share %.2f\n",
+	       b.v.bdf, b.v.group_id, budget, share);
 	start = now_ns();
-	while (pairs < max_pairs) {
-		double t0 = now_ns(), elapsed;
-		bool kvm_first = pairs & 1;
+	while (rounds < max_rounds) {
+		/* T K P, P K T, ...: each kind's mean position is the same. */
+		static const enum kind order[2][NR_KINDS] = {
+			{ BLK_T, BLK_K, BLK_P }, { BLK_P, BLK_K, BLK_T },
+		};
+		double t0 = now_ns(), elapsed, next;
+		unsigned int i;
 
-		block(kvm_first, reps);
-		block(!kvm_first, reps);
-		pairs++;
-		pair_s = (now_ns() - t0) / 1e9;
+		for (i = 0; i < NR_KINDS; i++) {
+			enum kind kind = order[rounds & 1][i];
+
+			if (kind == BLK_P && b.prepin_err)
+				continue;
+			block(kind, reps);
+		}
+		rounds++;
+		round_s = (now_ns() - t0) / 1e9;
 		elapsed = (now_ns() - start) / 1e9;
-		if (pairs == 1 || !(pairs % 25))
-			printf("viommu_bench: pair %u done in %.1f s (%.0f s elapsed)\n",
-			       pairs, pair_s, elapsed);
-		if (pairs >= 2 && elapsed + pair_s > budget)
+		if (b.preload_ok && ladder_total <= share * elapsed) {
+			double l0 = now_ns();
+
+			ladder(ladder_reps);
+			ladder_s = (now_ns() - l0) / 1e9;
+			ladder_total += ladder_s;
+			elapsed = (now_ns() - start) / 1e9;
+		}
+		if (rounds == 1 || !(rounds % 25))
+			printf("viommu_bench: round %u: %.1f s; %u ladders: %.0f s; %.0f s all\n",
+			       rounds, round_s, b.ladders, ladder_total,
+			       elapsed);
+		next = round_s;
+		if (b.preload_ok && ladder_total <= share * (elapsed + round_s))
+			next += ladder_s;
+		if (rounds >= 2 && elapsed + next > budget)
 			break;
 	}
-	report((now_ns() - start) / 1e9, pairs);
+	report((now_ns() - start) / 1e9, rounds);
 	close(b.kick);
 	close(b.done);
 	vmm_close(&b.v);

@@ -160,16 +160,28 @@ static inline void h_ctx_free(struct h_ctx *c)
 	free(c);
 }
 
-/* The walker's read callback: -EFAULT outside memory or misaligned. */
-static inline int h_read(void *opaque, u64 gpa, u64 *raw)
+/*
+ * The walker's read callback: -EFAULT outside memory, misaligned, or when
+ * the entry at fault_gpa is among those read.  A read that crosses a
+ * 4 KiB page, which the walker promises never to ask for, aborts.
+ */
+static inline int h_read(void *opaque, u64 gpa, unsigned int n, u64 *raw)
 {
 	struct h_ctx *c = opaque;
+	u64 bytes = (u64)n * 8;
 
-	c->reads++;
-	if (gpa & 7 || gpa < c->base || gpa - c->base > c->size - 8 ||
-	    gpa == c->fault_gpa)
+	if (!n || n > VIOMMU_WALK_CHUNK ||
+	    (gpa & (VIOMMU_WALK_PAGE - 1)) + bytes > VIOMMU_WALK_PAGE) {
+		fprintf(stderr, "%s: %u entries at %#llx break the contract\n",
+			__func__, n, (unsigned long long)gpa);
+		abort();
+	}
+	c->reads += n;
+	if (gpa & 7 || gpa < c->base || c->size < bytes ||
+	    gpa - c->base > c->size - bytes ||
+	    (c->fault_gpa >= gpa && c->fault_gpa - gpa < bytes))
 		return -EFAULT;
-	memcpy(raw, c->mem + (gpa - c->base), sizeof(*raw));
+	memcpy(raw, c->mem + (gpa - c->base), bytes);
 	return 0;
 }
 

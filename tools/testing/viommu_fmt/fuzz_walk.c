@@ -79,7 +79,7 @@ static const struct viommu_fmt *fmt;
 		} \
 	} while (0)
 
-static int mem_read(void *opaque, u64 gpa, u64 *raw)
+static int mem_read_one(void *opaque, u64 gpa, u64 *raw)
 {
 	struct fuzz_ctx *c = opaque;
 
@@ -87,6 +87,17 @@ static int mem_read(void *opaque, u64 gpa, u64 *raw)
 	if (gpa & 7 || c->mem_len < 8 || gpa > c->mem_len - 8)
 		return -EFAULT;
 	memcpy(raw, c->mem + gpa, sizeof(*raw));
+	return 0;
+}
+
+/* The walker's read callback: @n entries, all or nothing. */
+static int mem_read(void *opaque, u64 gpa, unsigned int n, u64 *raw)
+{
+	unsigned int i;
+
+	for (i = 0; i < n; i++)
+		if (mem_read_one(opaque, gpa + 8 * i, &raw[i]))
+			return -EFAULT;
 	return 0;
 }
 

@@ -128,7 +128,7 @@ struct ctx {
 	bool overflow;
 };
 
-static int mem_read(void *opaque, u64 gpa, u64 *raw)
+static int mem_read_one(void *opaque, u64 gpa, u64 *raw)
 {
 	struct ctx *c = opaque;
 
@@ -139,6 +139,17 @@ static int mem_read(void *opaque, u64 gpa, u64 *raw)
 	    gpa == c->fault_gpa)
 		return -EFAULT;
 	memcpy(raw, c->mem + (gpa - MEM_BASE), sizeof(*raw));
+	return 0;
+}
+
+/* The walker's read callback: @n entries, all or nothing. */
+static int mem_read(void *opaque, u64 gpa, unsigned int n, u64 *raw)
+{
+	unsigned int i;
+
+	for (i = 0; i < n; i++)
+		if (mem_read_one(opaque, gpa + 8 * i, &raw[i]))
+			return -EFAULT;
 	return 0;
 }
 

@@ -38,34 +38,24 @@ void viommu_leaves_init(struct viommu_leaves *l, u64 *bytes)
 	l->last = NULL;
 }
 
-static unsigned long viommu_leaf_count(u64 *leaf)
-{
-	return page_private(virt_to_page(leaf));
-}
-
-static void viommu_leaf_set_count(u64 *leaf, unsigned long count)
-{
-	set_page_private(virt_to_page(leaf), count);
-}
-
 /**
- * viommu_leaf - the leaf holding entry @index
+ * viommu_leaf_lookup - find (or make) the leaf holding entry @index
  * @l: the array.
  * @index: entry index.
  * @alloc: allocate the leaf if it does not exist.
  *
- * Return: the leaf (entry @index is leaf[@index % VIOMMU_LEAF_ENTRIES]), or
- * NULL when it does not exist and @alloc is false or allocation failed.
+ * The slow path of viommu_leaf(): the leaf found becomes the last one.
+ *
+ * Return: the leaf, or NULL when it does not exist and @alloc is false or
+ * allocation failed.
  */
-u64 *viommu_leaf(struct viommu_leaves *l, unsigned long index, bool alloc)
+u64 *viommu_leaf_lookup(struct viommu_leaves *l, unsigned long index,
+			bool alloc)
 {
 	unsigned long li = index / VIOMMU_LEAF_ENTRIES;
 	u64 *leaf;
 	void *old;
 
-	/* Walks go leaf by leaf: most lookups hit the last leaf found. */
-	if (l->last && l->last_index == li)
-		return l->last;
 	leaf = xa_load(&l->xa, li);
 	if (leaf || !alloc)
 		goto found;
@@ -93,34 +83,23 @@ found:
 }
 
 /**
- * viommu_leaf_set - write one entry of a leaf
+ * viommu_leaf_emptied - clear the last nonzero entry of a leaf
  * @l: the array.
- * @leaf: the leaf holding @index (from viommu_leaf()).
+ * @leaf: the leaf holding @index, whose count is at most 1.
  * @index: entry index.
- * @val: new value, 0 to empty the entry.
  *
- * Return: true when the leaf became empty and is gone: @leaf must not be
- * used any more.
+ * The slow path of viommu_leaf_set(): the leaf, now empty, leaves the array
+ * and is kept as the spare or freed.
+ *
+ * Return: true when the leaf is gone (false only for a leaf whose count
+ * was already wrong).
  */
-bool viommu_leaf_set(struct viommu_leaves *l, u64 *leaf, unsigned long index,
-		     u64 val)
+bool viommu_leaf_emptied(struct viommu_leaves *l, u64 *leaf,
+			 unsigned long index)
 {
-	u64 *e = &leaf[index % VIOMMU_LEAF_ENTRIES];
-	unsigned long count = viommu_leaf_count(leaf);
-
-	if (!*e == !val) {
-		*e = val;
+	leaf[index % VIOMMU_LEAF_ENTRIES] = 0;
+	if (WARN_ON_ONCE(!viommu_leaf_count(leaf)))
 		return false;
-	}
-	*e = val;
-	if (val) {
-		viommu_leaf_set_count(leaf, count + 1);
-		return false;
-	}
-	if (WARN_ON_ONCE(!count) || --count) {
-		viommu_leaf_set_count(leaf, count);
-		return false;
-	}
 
 	viommu_leaf_set_count(leaf, 0);
 	xa_erase(&l->xa, index / VIOMMU_LEAF_ENTRIES);

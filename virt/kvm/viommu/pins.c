@@ -115,12 +115,16 @@ static bool viommu_gm_reserve(struct viommu_container *c, u64 n)
 void viommu_pin_reserve(struct viommu_container *c, const gfn_t *gfn,
 			unsigned int n)
 {
-	u64 absent = 0;
+	unsigned long li = ULONG_MAX;
+	u64 absent = 0, *leaf = NULL;
 	unsigned int i;
 
 	for (i = 0; i < n; i++) {
-		u64 *leaf = viommu_leaf(&c->pins, gfn[i], false);
-
+		/* One lookup per leaf, found or not. */
+		if (gfn[i] / VIOMMU_LEAF_ENTRIES != li) {
+			li = gfn[i] / VIOMMU_LEAF_ENTRIES;
+			leaf = viommu_leaf(&c->pins, gfn[i], false);
+		}
 		if (!leaf || !leaf[gfn[i] % VIOMMU_LEAF_ENTRIES])
 			absent++;
 	}

@@ -19,6 +19,7 @@
 #include <linux/sched/signal.h>
 #include <linux/sizes.h>
 #include <linux/slab.h>
+#include <linux/uaccess.h>
 
 #include "viommu.h"
 
@@ -34,6 +35,9 @@ unsigned long viommu_max_mapped_pages = 1UL << 26;	/* 256 GiB of IOVA */
 module_param_named(max_mapped_pages, viommu_max_mapped_pages, ulong, 0644);
 MODULE_PARM_DESC(max_mapped_pages,
 		 "Most 4 KiB IOVA pages one container may map (default 2^26)");
+
+/* Spans the walk may report between two yields. */
+#define VIOMMU_SPAN_YIELD	64
 
 /* Returned through the walker when the work budget is spent. */
 #define VIOMMU_STOP		1
@@ -51,6 +55,7 @@ static_assert(PAGE_SIZE == SZ_4K, "kvm-viommu shadows at 4 KiB granularity");
  * @limited: @budget applies.
  * @budget: work units left (pages visited, mappings removed, spans).
  * @next: when the budget ran out, the first IOVA not refreshed.
+ * @spans: spans the walk reported, for yielding now and then.
  * @rd_gfn: guest frame of the table page last read by the walk.
  * @rd_hva: its VMM address, or 0.
  * @pending: spans the walk reported, merged while each continues the
@@ -79,6 +84,7 @@ struct viommu_refresh_ctx {
 	bool limited;
 	u64 budget;
 	u64 next;
+	unsigned int spans;
 	gfn_t rd_gfn;
 	unsigned long rd_hva;
 	struct viommu_span pending;
@@ -822,11 +828,14 @@ static int viommu_refresh_span(void *ctx, const struct viommu_span *span)
 	/*
 	 * A hostile table can make the walk report a span per entry it
 	 * reads, merged or not (a table page whose entries all point at
-	 * itself): yield and spend budget per span reported.
+	 * itself): spend budget per span reported, and yield every
+	 * VIOMMU_SPAN_YIELD of them.
 	 */
-	if (fatal_signal_pending(current))
-		return -EINTR;
-	cond_resched();
+	if (!(++r->spans % VIOMMU_SPAN_YIELD)) {
+		ret = viommu_yield();
+		if (ret)
+			return ret;
+	}
 	if (r->limited && !r->budget) {
 		/* Stop after what is pending, or before it if no budget. */
 		ret = viommu_handle_pending(r);
@@ -851,13 +860,21 @@ static int viommu_refresh_span(void *ctx, const struct viommu_span *span)
 	return ret;
 }
 
-/* Read a guest table entry; the table page's address is kept for the next. */
-static int viommu_read_guest_entry(void *ctx, u64 gpa, u64 *raw)
+/*
+ * Read @n entries of a guest table page (the walk never crosses a page):
+ * one user access window, one 8-byte load per entry.  The page's address
+ * is kept for the next read.
+ */
+static int viommu_read_guest_entries(void *ctx, u64 gpa, unsigned int n,
+				     u64 *raw)
 {
 	struct viommu_refresh_ctx *r = ctx;
 	gfn_t gfn = gpa_to_gfn(gpa);
+	const u64 __user *p;
+	unsigned int i;
 
-	if (gpa & (sizeof(u64) - 1))
+	if (gpa & (sizeof(u64) - 1) ||
+	    offset_in_page(gpa) + n * sizeof(u64) > PAGE_SIZE)
 		return -EFAULT;
 	if (!r->rd_hva || gfn != r->rd_gfn) {
 		r->rd_hva = 0;
@@ -865,10 +882,18 @@ static int viommu_read_guest_entry(void *ctx, u64 gpa, u64 *raw)
 			return -EFAULT;
 		r->rd_gfn = gfn;
 	}
-	/* One 8-byte access: the guest may be rewriting the entry. */
-	if (get_user(*raw, (u64 __user *)(r->rd_hva + offset_in_page(gpa))))
+	p = (const u64 __user *)(r->rd_hva + offset_in_page(gpa));
+	if (!user_read_access_begin(p, n * sizeof(u64)))
 		return -EFAULT;
+	/* The guest may be rewriting an entry: never tear one. */
+	for (i = 0; i < n; i++)
+		unsafe_get_user(raw[i], &p[i], efault);
+	user_read_access_end();
 	return 0;
+
+efault:
+	user_read_access_end();
+	return -EFAULT;
 }
 
 /* The container's refresh state, reset for a refresh of @t. */
@@ -958,7 +983,7 @@ int viommu_refresh_table(struct viommu_container *c, struct viommu_table *t,
 		.fmt = t->fmt,
 		.cfg = t->cfg,
 		.root = t->root_gpa,
-		.read = viommu_read_guest_entry,
+		.read = viommu_read_guest_entries,
 		.emit = viommu_refresh_span,
 		.ctx = r,
 	};

@@ -65,6 +65,7 @@
 #include <linux/kref.h>
 #include <linux/kvm_host.h>
 #include <linux/list.h>
+#include <linux/mm.h>
 #include <linux/mm_types.h>
 #include <linux/mutex.h>
 #include <linux/workqueue.h>
@@ -238,12 +239,70 @@ void viommu_table_info(struct viommu_container *c,
 
 /* leaves.c: sparse arrays of 8-byte entries */
 void viommu_leaves_init(struct viommu_leaves *l, u64 *bytes);
-u64 *viommu_leaf(struct viommu_leaves *l, unsigned long index, bool alloc);
-bool viommu_leaf_set(struct viommu_leaves *l, u64 *leaf, unsigned long index,
-		     u64 val);
+u64 *viommu_leaf_lookup(struct viommu_leaves *l, unsigned long index,
+			bool alloc);
+bool viommu_leaf_emptied(struct viommu_leaves *l, u64 *leaf,
+			 unsigned long index);
 u64 viommu_leaves_next(struct viommu_leaves *l, unsigned long *index,
 		       unsigned long last);
 void viommu_leaves_destroy(struct viommu_leaves *l);
+
+/**
+ * viommu_leaf - the leaf holding entry @index
+ * @l: the array.
+ * @index: entry index.
+ * @alloc: allocate the leaf if it does not exist.
+ *
+ * Refreshes go leaf by leaf, so the last leaf found is checked inline and
+ * only a change of leaf costs a call.
+ *
+ * Return: the leaf (entry @index is leaf[@index % VIOMMU_LEAF_ENTRIES]), or
+ * NULL when it does not exist and @alloc is false or allocation failed.
+ */
+static inline u64 *viommu_leaf(struct viommu_leaves *l, unsigned long index,
+			       bool alloc)
+{
+	if (likely(l->last && l->last_index == index / VIOMMU_LEAF_ENTRIES))
+		return l->last;
+	return viommu_leaf_lookup(l, index, alloc);
+}
+
+/* The count of nonzero entries of a leaf lives in its page's private field. */
+static inline unsigned long viommu_leaf_count(u64 *leaf)
+{
+	return page_private(virt_to_page(leaf));
+}
+
+static inline void viommu_leaf_set_count(u64 *leaf, unsigned long count)
+{
+	set_page_private(virt_to_page(leaf), count);
+}
+
+/**
+ * viommu_leaf_set - write one entry of a leaf
+ * @l: the array.
+ * @leaf: the leaf holding @index (from viommu_leaf()).
+ * @index: entry index.
+ * @val: new value, 0 to empty the entry.
+ *
+ * Return: true when the leaf became empty and is gone: @leaf must not be
+ * used any more.
+ */
+static inline bool viommu_leaf_set(struct viommu_leaves *l, u64 *leaf,
+				   unsigned long index, u64 val)
+{
+	u64 *e = &leaf[index % VIOMMU_LEAF_ENTRIES];
+	unsigned long count;
+
+	if (!*e != !val) {
+		count = viommu_leaf_count(leaf);
+		if (!val && count <= 1)
+			return viommu_leaf_emptied(l, leaf, index);
+		viommu_leaf_set_count(leaf, val ? count + 1 : count - 1);
+	}
+	*e = val;
+	return false;
+}
 
 /* guest_mem.c: guest memory through the VM's memslots */
 int viommu_gm_read_entry(struct viommu_container *c, u64 gpa, u64 *raw);

@@ -133,7 +133,7 @@ static void spapr_tce_decode(const struct viommu_fmt_cfg *cfg,
  * @root: guest physical address of the top-level table.
  * @iova: an IOVA of the window (from @cfg->iova_base, below 2^59 bytes
  *	past it).
- * @read: reads the 8-byte entry at @gpa, as &struct viommu_walk.read.
+ * @read: reads the 8-byte entry at @gpa into *@raw: 0 or a negative errno.
  * @ctx: passed to @read.
  * @gpa: set to the guest physical address of @iova's TCE.
  *

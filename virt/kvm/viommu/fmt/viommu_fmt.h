@@ -28,6 +28,14 @@
 /* The walker handles at most this many levels (AMD-Vi paging mode 6). */
 #define VIOMMU_MAX_LEVELS	6
 
+/*
+ * The walker reads up to VIOMMU_WALK_CHUNK entries of a table per read
+ * call (a buffer on the stack of each level), never across a
+ * VIOMMU_WALK_PAGE boundary of guest physical memory.
+ */
+#define VIOMMU_WALK_CHUNK	16
+#define VIOMMU_WALK_PAGE	4096ULL
+
 /* Permissions of a leaf, and the mask a table entry applies below it. */
 #define VIOMMU_PROT_READ	0x1u
 #define VIOMMU_PROT_WRITE	0x2u
@@ -157,9 +165,13 @@ struct viommu_span {
  * @fmt: the format.
  * @cfg: the table's layout (checked with viommu_fmt_check()).
  * @root: guest physical address of the top-level table.
- * @read: reads the 8-byte entry at guest physical address @gpa into *@raw,
- *	in guest memory byte order; returns 0 or a negative errno (the
- *	entry's span is then refused with KVM_VIOMMU_REFUSED_TABLE_FAULT).
+ * @read: reads the @n consecutive 8-byte entries from guest physical
+ *	address @gpa into @raw, in guest memory byte order, each with a
+ *	single 8-byte access (the guest may be rewriting them); the entries
+ *	never cross a VIOMMU_WALK_PAGE boundary.  Returns 0 or a negative
+ *	errno; when a read of several entries fails, the walker reads the
+ *	first again alone, and an entry that cannot be read has its span
+ *	refused with KVM_VIOMMU_REFUSED_TABLE_FAULT.
  * @emit: receives each span in increasing IOVA order; a nonzero return
  *	stops the walk and is returned by viommu_walk().
  * @ctx: passed to @read and @emit.
@@ -168,7 +180,7 @@ struct viommu_walk {
 	const struct viommu_fmt *fmt;
 	struct viommu_fmt_cfg cfg;
 	u64 root;
-	int (*read)(void *ctx, u64 gpa, u64 *raw);
+	int (*read)(void *ctx, u64 gpa, unsigned int n, u64 *raw);
 	int (*emit)(void *ctx, const struct viommu_span *span);
 	void *ctx;
 };

@@ -86,6 +86,29 @@ static int refuse(const struct viommu_walk *w, u64 iova, u64 last, u32 why)
 }
 
 /*
+ * Read the entries of @table from index @idx into @raw: as many as fit in
+ * @raw, up to @last_idx and within the 4 KiB page of entry @idx, in one
+ * call.  When that fails the entry @idx alone is tried, so that an
+ * unreadable entry refuses its own span only.  Return: entries read, 0
+ * when entry @idx cannot be read.
+ */
+static unsigned int read_entries(const struct viommu_walk *w, u64 table,
+				 u64 idx, u64 last_idx, u64 *raw)
+{
+	u64 gpa = table + idx * sizeof(u64);
+	u64 n = (VIOMMU_WALK_PAGE - (gpa & (VIOMMU_WALK_PAGE - 1))) /
+		sizeof(u64);
+
+	if (n > last_idx - idx + 1)
+		n = last_idx - idx + 1;
+	if (n > VIOMMU_WALK_CHUNK)
+		n = VIOMMU_WALK_CHUNK;
+	if (n > 1 && !w->read(w->ctx, gpa, n, raw))
+		return n;
+	return w->read(w->ctx, gpa, 1, raw) ? 0 : 1;
+}
+
+/*
  * Walk the table at @table (level @level), which translates the IOVA
  * offsets from @base up, over [@start, @last] (both inside the span of the
  * parent entry).  @prot_mask is the AND of the permissions of the entries
@@ -100,6 +123,8 @@ static int walk_level(const struct viommu_walk *w, u64 table,
 	unsigned int bits = fmt->level_bits(&w->cfg, level);
 	u64 table_last;
 	u64 idx, first_idx, last_idx;
+	u64 raw[VIOMMU_WALK_CHUNK];
+	unsigned int have = 0, used = 0;
 	int ret;
 
 	/* What this table covers, saturating for the top table of 64 bits. */
@@ -122,17 +147,20 @@ static int walk_level(const struct viommu_walk *w, u64 table,
 		u64 s = start > e_start ? start : e_start;
 		u64 l = last < e_last ? last : e_last;
 		struct viommu_pte pte = { .kind = VIOMMU_PTE_BAD };
-		u64 raw;
 
-		if (w->read(w->ctx, table + idx * sizeof(u64), &raw)) {
+		if (used == have) {
+			have = read_entries(w, table, idx, last_idx, raw);
+			used = 0;
+		}
+		if (!have) {
 			ret = refuse(w, s, l, KVM_VIOMMU_REFUSED_TABLE_FAULT);
 			if (ret)
 				return ret;
 			continue;
 		}
 
-		fmt->decode(&w->cfg, level, w->cfg.iova_base + e_start, raw,
-			    &pte);
+		fmt->decode(&w->cfg, level, w->cfg.iova_base + e_start,
+			    raw[used++], &pte);
 		switch (pte.kind) {
 		case VIOMMU_PTE_NONE:
 			ret = emit_span(w, VIOMMU_SPAN_HOLE, s, l, 0, 0, 0);

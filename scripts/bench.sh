@@ -10,8 +10,8 @@
 # A': type1 one call per run, B: KVM_VIOMMU_REFRESH, C: the doorbell,
 # B-pre and C-pre: the same on a container bound with
 # KVM_VIOMMU_BIND_PREPIN, R: the raw pin + iommu_map limit timed in the
-# module), B with up to 256 Ki other pages mapped, and counts from
-# KVM_VIOMMU_GET_INFO.  See Documentation/performance.rst.
+# module, B-merge: B on a KVM_VIOMMU_TABLE_MERGE table), B with up to
+# 256 Ki other pages mapped, and counts from KVM_VIOMMU_GET_INFO.  See Documentation/performance.rst.
 #
 #  1. install host tools (and gnuplot), prepare the Debian kernel;
 #  2. build kvm_viommu.ko for it with KVM_VIOMMU_TEST=y (the test-only
@@ -19,7 +19,7 @@
 #  3. pack both with a small /payload/run into the initramfs and boot it;
 #  4. extract the CSV blocks and the summary from the console into
 #     results/bench-SERIES-UTCSTAMP/ (bench.csv, counts.csv, preload.csv,
-#     bookkeeping.csv, summary.txt, bench.png, preload.png, console.log)
+#     bookkeeping.csv, vcpu.csv, summary.txt, bench.png, preload.png, console.log)
 #     and print the summary.
 #
 # Environment: KVM_VIOMMU_SERIES (one kernel series: 6.12, the default, or
@@ -127,6 +127,7 @@ block "BENCH CSV" "$console" >"$res/bench.csv"
 block "BENCH COUNTS" "$console" >"$res/counts.csv"
 block "BENCH PRELOAD" "$console" >"$res/preload.csv"
 block "BENCH BOOKKEEPING" "$console" >"$res/bookkeeping.csv"
+block "BENCH VCPU" "$console" >"$res/vcpu.csv"
 block "BENCH SUMMARY" "$console" >"$res/summary.txt"
 [ "$(wc -l <"$res/bench.csv")" -gt 1 ] || die "no CSV in $console"
 
@@ -135,11 +136,12 @@ declare -A title=(
 	[A]="A: type1 per page" ["A'"]="A': type1 per run" [B]="B: REFRESH"
 	[C]="C: doorbell" [B-pre]="B-pre: REFRESH, pre-pinned"
 	[C-pre]="C-pre: doorbell, pre-pinned" [R]="R: raw limit (in module)"
+	[B-merge]="B-merge: REFRESH, TABLE_MERGE"
 )
 plots=()
 for op in map unmap; do
 	p=
-	for arm in A "A'" B C B-pre C-pre R; do
+	for arm in A "A'" B C B-pre C-pre R B-merge; do
 		f="$res/.plot-${arm//\'/p}-$op.dat"
 		awk -F, -v a="$arm" -v o="$op" \
 			'$1 == a && $2 == o && $8 > 0 { print $3, $7 }' \

@@ -9,6 +9,7 @@
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
+#include <sys/time.h>
 #include <time.h>
 #include <unistd.h>
 #include <linux/kvm.h>
@@ -106,66 +107,100 @@ static void on_alarm(int sig)
 {
 }
 
-int guest_run(int kvm, int vm, uint8_t *mem, uint64_t code_gpa,
-	      const struct guest_code *code, uint64_t ds_base,
-	      uint64_t fs_base, int timeout_s, struct guest_exits *exits)
+int guest_vcpu_open(int kvm, int vm, struct guest_vcpu *gv)
+{
+	int ret;
+
+	gv->run = NULL;
+	gv->fd = ioctl(vm, KVM_CREATE_VCPU, 0);
+	if (gv->fd < 0)
+		return -errno;
+	gv->run_size = ioctl(kvm, KVM_GET_VCPU_MMAP_SIZE, 0);
+	if (gv->run_size <= 0) {
+		ret = gv->run_size ? -errno : -EINVAL;
+		goto err_close;
+	}
+	gv->run = mmap(NULL, gv->run_size, PROT_READ | PROT_WRITE, MAP_SHARED,
+		       gv->fd, 0);
+	if (gv->run == MAP_FAILED) {
+		ret = -errno;
+		gv->run = NULL;
+		goto err_close;
+	}
+	return 0;
+
+err_close:
+	close(gv->fd);
+	gv->fd = -1;
+	return ret;
+}
+
+void guest_vcpu_close(struct guest_vcpu *gv)
+{
+	if (gv->run)
+		munmap(gv->run, gv->run_size);
+	if (gv->fd >= 0)
+		close(gv->fd);
+	gv->run = NULL;
+	gv->fd = -1;
+}
+
+int guest_vcpu_run(struct guest_vcpu *gv, uint8_t *mem, uint64_t code_gpa,
+		   const struct guest_code *code, uint64_t ds_base,
+		   uint64_t fs_base, int timeout_s, struct guest_exits *exits,
+		   guest_io_fn io, void *ctx)
 {
 	struct sigaction sa = { .sa_handler = on_alarm };
+	struct itimerval tick = { { 2, 0 }, { 2, 0 } }, off = { };
 	struct kvm_regs regs = { .rip = code_gpa, .rflags = 2 };
-	struct kvm_sregs sregs;
-	struct kvm_run *run;
+	struct kvm_run *run = gv->run;
 	time_t end = time(NULL) + timeout_s;
-	int vcpu, size, ret = -ETIMEDOUT;
+	struct kvm_sregs sregs;
+	int ret = -ETIMEDOUT;
 
 	memset(exits, 0, sizeof(*exits));
 	if (code_gpa + code->len > 0x10000)
 		return -EINVAL;
 	memcpy(mem + code_gpa, code->buf, code->len);
 
-	vcpu = ioctl(vm, KVM_CREATE_VCPU, 0);
-	if (vcpu < 0)
+	if (ioctl(gv->fd, KVM_GET_SREGS, &sregs))
 		return -errno;
-	size = ioctl(kvm, KVM_GET_VCPU_MMAP_SIZE, 0);
-	run = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_SHARED, vcpu, 0);
-	if (run == MAP_FAILED) {
-		ret = -errno;
-		goto out_close;
-	}
-	if (ioctl(vcpu, KVM_GET_SREGS, &sregs)) {
-		ret = -errno;
-		goto out_unmap;
-	}
 	set_seg(&sregs.cs, 0);
 	set_seg(&sregs.ds, ds_base);
 	set_seg(&sregs.fs, fs_base);
 	set_seg(&sregs.es, 0);
 	set_seg(&sregs.ss, 0);
-	if (ioctl(vcpu, KVM_SET_SREGS, &sregs) ||
-	    ioctl(vcpu, KVM_SET_REGS, &regs)) {
-		ret = -errno;
-		goto out_unmap;
-	}
+	if (ioctl(gv->fd, KVM_SET_SREGS, &sregs) ||
+	    ioctl(gv->fd, KVM_SET_REGS, &regs))
+		return -errno;
 
-	/* A periodic alarm makes KVM_RUN return so the timeout is checked. */
+	/*
+	 * A periodic timer makes KVM_RUN return so the timeout is checked,
+	 * with no syscall per exit (an I/O exit may be what is timed).
+	 */
 	sigaction(SIGALRM, &sa, NULL);
+	setitimer(ITIMER_REAL, &tick, NULL);
 	while (time(NULL) < end) {
-		alarm(2);
-		if (ioctl(vcpu, KVM_RUN, 0)) {
-			alarm(0);
+		if (ioctl(gv->fd, KVM_RUN, 0)) {
 			if (errno == EINTR)
 				continue;
 			ret = -errno;
 			break;
 		}
-		alarm(0);
 		exits->last_reason = run->exit_reason;
 		switch (run->exit_reason) {
 		case KVM_EXIT_HLT:
 			exits->hlt++;
 			ret = 0;
-			goto out_unmap;
+			goto out;
 		case KVM_EXIT_IO:
 			exits->io++;
+			if (io) {
+				ret = io(ctx, run);
+				if (ret)
+					goto out;
+				ret = -ETIMEDOUT;
+			}
 			break;
 		case KVM_EXIT_MMIO:
 			exits->mmio++;
@@ -175,13 +210,27 @@ int guest_run(int kvm, int vm, uint8_t *mem, uint64_t code_gpa,
 		default:
 			exits->other++;
 			ret = -EIO;
-			goto out_unmap;
+			goto out;
 		}
 	}
-out_unmap:
-	alarm(0);
-	munmap(run, size);
-out_close:
-	close(vcpu);
+out:
+	setitimer(ITIMER_REAL, &off, NULL);
+	return ret;
+}
+
+int guest_run(int kvm, int vm, uint8_t *mem, uint64_t code_gpa,
+	      const struct guest_code *code, uint64_t ds_base,
+	      uint64_t fs_base, int timeout_s, struct guest_exits *exits)
+{
+	struct guest_vcpu gv;
+	int ret;
+
+	memset(exits, 0, sizeof(*exits));
+	ret = guest_vcpu_open(kvm, vm, &gv);
+	if (ret)
+		return ret;
+	ret = guest_vcpu_run(&gv, mem, code_gpa, code, ds_base, fs_base,
+			     timeout_s, exits, NULL, NULL);
+	guest_vcpu_close(&gv);
 	return ret;
 }

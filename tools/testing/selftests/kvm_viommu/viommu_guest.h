@@ -43,11 +43,38 @@ struct guest_exits {
 	unsigned int last_reason;
 };
 
+struct kvm_run;
+
+/* A vCPU of a test VM, created once and run as often as needed. */
+struct guest_vcpu {
+	int fd;
+	struct kvm_run *run;
+	int run_size;
+};
+
 /*
- * Run @code (copied to guest physical @code_gpa, below 64 KiB) on a new
- * vCPU of @vm with DS based at @ds_base and FS at @fs_base, until HLT or
- * @timeout_s seconds.  Returns 0 when the guest halted, -errno otherwise.
+ * Called on each KVM_EXIT_IO with the vCPU's kvm_run: 0 to go on running
+ * the guest, -errno to stop (guest_vcpu_run() returns it).
  */
+typedef int (*guest_io_fn)(void *ctx, struct kvm_run *run);
+
+/* Create vCPU 0 of @vm: 0 or -errno. */
+int guest_vcpu_open(int kvm, int vm, struct guest_vcpu *gv);
+void guest_vcpu_close(struct guest_vcpu *gv);
+
+/*
+ * Run @code (copied to guest physical @code_gpa, below 64 KiB) on @gv, in
+ * real mode from @code_gpa with DS based at @ds_base and FS at @fs_base,
+ * until HLT or @timeout_s seconds.  Port I/O exits go to @io when it is
+ * not NULL (and are only counted otherwise).  Returns 0 when the guest
+ * halted, -errno otherwise.
+ */
+int guest_vcpu_run(struct guest_vcpu *gv, uint8_t *mem, uint64_t code_gpa,
+		   const struct guest_code *code, uint64_t ds_base,
+		   uint64_t fs_base, int timeout_s, struct guest_exits *exits,
+		   guest_io_fn io, void *ctx);
+
+/* guest_vcpu_run() on a vCPU created for this run alone. */
 int guest_run(int kvm, int vm, uint8_t *mem, uint64_t code_gpa,
 	      const struct guest_code *code, uint64_t ds_base,
 	      uint64_t fs_base, int timeout_s, struct guest_exits *exits);

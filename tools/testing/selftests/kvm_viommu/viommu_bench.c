@@ -1343,20 +1343,14 @@ static void target2(const char *what, const char *fmt, double map,
 	       verdict(avail, met));
 }
 
-/*
- * A line of the targets' table there for information only: map and unmap,
- * or one value (@unmap NAN).
- */
+/* A line of the targets' table there for information only. */
 static void info2(const char *what, double map, double unmap)
 {
 	char m[64];
 
-	if (isnan(unmap))
-		snprintf(m, sizeof(m), "%.2f", map);
-	else
-		snprintf(m, sizeof(m), "%.2f, %.2f", map, unmap);
-	printf("  %-40s %-14s %-8s %s\n", what, isnan(map) ? "-" : m, "-",
-	       "info");
+	snprintf(m, sizeof(m), "%.2f, %.2f", map, unmap);
+	printf("  %-40s %-14s %-8s %s\n", what,
+	       isnan(map) || isnan(unmap) ? "-" : m, "-", "info");
 }
 
 static void report_targets(void)

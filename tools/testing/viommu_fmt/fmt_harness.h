@@ -263,14 +263,44 @@ static inline int h_model_fail(struct h_ctx *c, const struct viommu_span *s,
 }
 
 /*
+ * Why the LEAF span @s is not what the sorted model leaves from @l (up to
+ * @end) say, or NULL: it must lie inside a model leaf, or a run of them
+ * each continuing the last in IOVA (the walker reports a run of guest
+ * entries as one span), with their GPAs and prot.
+ */
+static inline const char *h_leaf_mismatch(const struct h_leaf *l,
+					  const struct h_leaf *end,
+					  const struct viommu_span *s)
+{
+	u64 at = s->iova;
+
+	if (l >= end || l->iova > s->iova)
+		return "not inside the model's leaves";
+	if (s->leaf_shift < 12 || s->leaf_shift > 63)
+		return "bad leaf_shift";
+	for (;;) {
+		if (s->gpa + (at - s->iova) != l->gpa + (at - l->iova))
+			return "GPA differs from the model's";
+		if (s->prot != l->prot)
+			return "prot differs from the model's";
+		if (l->last >= s->last)
+			return NULL;
+		at = l->last + 1;
+		if (++l == end || l->iova != at)
+			return "runs past the model's leaves";
+	}
+}
+
+/*
  * Spans must be contiguous, increasing and cover exactly the range; a LEAF
- * lies inside one model leaf with its GPA and prot; a HOLE meets no leaf;
+ * lies inside model leaves with their GPA and prot; a HOLE meets no leaf;
  * nothing is refused.
  */
 static inline int h_emit_model(void *opaque, const struct viommu_span *s)
 {
 	struct h_ctx *c = opaque;
 	const struct h_leaf *l;
+	const char *why;
 
 	if (c->done)
 		return h_model_fail(c, s, "span after the end of the range");
@@ -292,14 +322,10 @@ static inline int h_emit_model(void *opaque, const struct viommu_span *s)
 					    (unsigned long long)l->iova);
 		break;
 	case VIOMMU_SPAN_LEAF:
-		if (!l || l->iova > s->iova || l->last < s->last)
-			return h_model_fail(c, s, "not inside one leaf");
-		if (s->gpa != l->gpa + (s->iova - l->iova))
-			return h_model_fail(c, s, "leaf [%#llx] maps gpa %#llx",
-					    (unsigned long long)l->iova,
-					    (unsigned long long)l->gpa);
-		if (s->prot != l->prot)
-			return h_model_fail(c, s, "expected prot %u", l->prot);
+		why = h_leaf_mismatch(c->leaves + c->cur,
+				      c->leaves + c->nr_leaves, s);
+		if (why)
+			return h_model_fail(c, s, "%s", why);
 		break;
 	default:
 		return h_model_fail(c, s, "refused in a well-formed table");

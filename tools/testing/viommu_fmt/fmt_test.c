@@ -35,6 +35,8 @@
 #define MEM_BASE	0x240000000ULL	/* GPA of guest memory: 9 GiB */
 #define MEM_SIZE	(8ULL << 20)
 #define TABLE_SIZE	4096ULL
+#define SZ_4K		0x1000ULL
+#define SZ_2M		0x200000ULL
 #define NR_SEEDS	200
 #define MAX_LEAVES	300
 #define WALKS_PER_SEED	64
@@ -106,6 +108,9 @@ static void init_walk(struct viommu_walk *w, struct h_ctx *c,
 
 /* ---- the encoder and its model ---- */
 
+/* R/W of the leaves encode_leaf() makes: -1 at random, else 0 or 1. */
+static int leaf_rw = -1;
+
 /*
  * Map @iova (aligned to the leaf size of @level) to @gpa, creating tables as
  * needed.  Returns false, changing nothing that matters, when the slot is
@@ -144,7 +149,7 @@ static bool encode_leaf(struct h_ctx *c, unsigned int levels, u64 root,
 	if (get_entry(c, table, idx) & PTE_P)
 		return false;
 	e = gpa | PTE_P;
-	if (chance(60))
+	if (leaf_rw < 0 ? chance(60) : leaf_rw)
 		e |= PTE_RW;
 	else
 		prot &= ~VIOMMU_PROT_WRITE;
@@ -177,8 +182,8 @@ static unsigned int build_random(struct h_ctx *c, unsigned int levels,
 	for (i = 2; i < ARRAY_SIZE(bases); i++)
 		bases[i] = rnd_below(top) & ~((1ULL << 30) - 1);
 
-	for (i = 0; i < want; i++) {
-		unsigned int r = rnd_below(100);
+	for (i = 0; i < want && n < MAX_LEAVES; i++) {
+		unsigned int r = rnd_below(100), run;
 		unsigned int level = r < 60 ? 1 : r < 90 ? 2 : 3;
 		u64 size = BIT_ULL(lvl_shift(level));
 		u64 iova, gpa;
@@ -199,8 +204,25 @@ static unsigned int build_random(struct h_ctx *c, unsigned int levels,
 			gpa = rnd() & PTE_ADDR;
 		gpa &= ~(size - 1);
 
+		/*
+		 * Sometimes the leaves after it map what follows: a run, most
+		 * often with one R/W.
+		 */
+		run = chance(20) ? rnd_below(40) : 0;
+		leaf_rw = run && chance(80) ? chance(60) : -1;
 		if (encode_leaf(c, levels, root, iova, level, gpa, &leaves[n]))
 			n++;
+		else
+			run = 0;
+		while (run-- && n < MAX_LEAVES && iova + size <= top &&
+		       iova + size > iova &&
+		       encode_leaf(c, levels, root, iova + size, level,
+				   (gpa + size) & PTE_ADDR, &leaves[n])) {
+			iova += size;
+			gpa += size;
+			n++;
+		}
+		leaf_rw = -1;
 	}
 	qsort(leaves, n, sizeof(*leaves), h_cmp_leaf);
 	return n;
@@ -409,6 +431,87 @@ static void test_small_entries(struct h_ctx *c)
 		check(ok, "x86-64 %u levels: entries without P are holes at every level",
 		      levels);
 	}
+}
+
+/*
+ * Runs: consecutive entries of one table that are all holes, or all leaves
+ * with one prot mapping consecutive guest memory, come out as one span per
+ * run within each VIOMMU_WALK_CHUNK entries read (ignored bits may differ);
+ * a change of prot, a GPA discontinuity or a hole ends a run.  Checked on
+ * the spans exactly as emitted, not merged.
+ */
+static void test_runs(struct h_ctx *c)
+{
+	static const struct {
+		u64 first, last;	/* entries */
+		u64 gpa_entry;		/* GPA of first, in entries from MEM_BASE */
+		u32 prot;		/* 0: a hole */
+	} want[] = {
+		{ 0, 15, 0, VIOMMU_PROT_RW },	/* ends with the chunk */
+		{ 16, 19, 16, VIOMMU_PROT_RW },
+		{ 20, 31, 20, VIOMMU_PROT_READ },
+		{ 32, 39, 32, VIOMMU_PROT_RW },
+		{ 40, 40, 296, VIOMMU_PROT_RW },	/* GPA jumps 1 MiB */
+		{ 41, 47, 41, VIOMMU_PROT_RW },
+		{ 48, 49, 48, VIOMMU_PROT_RW },
+		{ 50, 51, 0, 0 },
+		{ 52, 63, 52, VIOMMU_PROT_RW },
+	};
+	const unsigned int levels = 4;
+	struct viommu_walk w;
+	u64 root, table, e;
+	unsigned int i, k;
+	bool ok;
+
+	h_reset(c);
+	root = alloc_table(c, false);
+	table = build_path(c, levels, root, 0, 1);
+	for (i = 0; i < 64; i++) {
+		if (i == 50 || i == 51)
+			continue;
+		e = (MEM_BASE + (i == 40 ? 296 : i) * SZ_4K) | PTE_P |
+		    (i >= 20 && i < 32 ? 0 : PTE_RW) |
+		    (i % 3 ? rnd() & IGN_4K : 0);
+		set_entry(c, table, i, e);
+	}
+	init_walk(&w, c, levels, root, h_emit_record);
+	c->nr_spans = 0;
+	ok = !viommu_walk(&w, 0, 64 * SZ_4K - 1) &&
+	     c->nr_spans == ARRAY_SIZE(want);
+	for (i = 0; ok && i < ARRAY_SIZE(want); i++) {
+		const struct viommu_span *g = &c->spans[i];
+
+		ok = g->iova == want[i].first * SZ_4K &&
+		     g->last == want[i].last * SZ_4K + SZ_4K - 1 &&
+		     g->kind == (want[i].prot ? VIOMMU_SPAN_LEAF :
+						VIOMMU_SPAN_HOLE) &&
+		     (!want[i].prot ||
+		      (g->gpa == MEM_BASE + want[i].gpa_entry * SZ_4K &&
+		       g->prot == want[i].prot && g->leaf_shift == 12));
+		if (!ok)
+			h_print_span("got", g);
+	}
+	check(ok, "x86-64: runs of 4 KiB entries are one span per chunk read (%u spans)",
+	      c->nr_spans);
+
+	/* 2 MiB leaves: one span, leaf_shift 21; a range cut inside both ends. */
+	h_reset(c);
+	root = alloc_table(c, false);
+	table = build_path(c, levels, root, 0, 2);
+	for (k = 0; k < 4; k++)
+		set_entry(c, table, k, (MEM_BASE + k * SZ_2M) | PTE_P | PTE_PS);
+	init_walk(&w, c, levels, root, h_emit_record);
+	c->nr_spans = 0;
+	ok = !viommu_walk(&w, SZ_4K, 4 * SZ_2M - SZ_4K - 1) &&
+	     c->nr_spans == 1 && c->spans[0].kind == VIOMMU_SPAN_LEAF &&
+	     c->spans[0].iova == SZ_4K &&
+	     c->spans[0].last == 4 * SZ_2M - SZ_4K - 1 &&
+	     c->spans[0].gpa == MEM_BASE + SZ_4K &&
+	     c->spans[0].prot == VIOMMU_PROT_READ &&
+	     c->spans[0].leaf_shift == 21;
+	if (!ok && c->nr_spans)
+		h_print_span("got", &c->spans[0]);
+	check(ok, "x86-64: a run of 2 MiB leaves is one span with leaf_shift 21");
 }
 
 static void test_table_fault(struct h_ctx *c)
@@ -680,6 +783,7 @@ int main(int argc, char **argv)
 		test_ps_high(c);
 		test_large_leaf_bits(c);
 		test_small_entries(c);
+		test_runs(c);
 		test_table_fault(c);
 		test_cycles(c);
 	}

@@ -164,6 +164,7 @@ static int emit_check(void *opaque, const struct viommu_span *s)
 	case VIOMMU_SPAN_LEAF:
 		fuzz_assert(!(s->prot & ~VIOMMU_PROT_RW));
 		fuzz_assert(s->gpa + (s->last - s->iova) >= s->gpa);
+		fuzz_assert(s->leaf_shift >= 12 && s->leaf_shift < 64);
 		break;
 	case VIOMMU_SPAN_REFUSED:
 		fuzz_assert(refusal_valid(s->refusal));

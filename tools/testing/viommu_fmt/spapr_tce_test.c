@@ -347,6 +347,7 @@ static int emit_model(void *opaque, const struct viommu_span *s)
 {
 	struct ctx *c = opaque;
 	const struct h_leaf *l;
+	const char *why;
 
 	if (c->done)
 		return model_fail(c, s, "span after the end of the range");
@@ -368,14 +369,10 @@ static int emit_model(void *opaque, const struct viommu_span *s)
 					  (unsigned long long)l->iova);
 		break;
 	case VIOMMU_SPAN_LEAF:
-		if (!l || l->iova > s->iova || l->last < s->last)
-			return model_fail(c, s, "not inside one TCE's page");
-		if (s->gpa != l->gpa + (s->iova - l->iova))
-			return model_fail(c, s, "TCE [%#llx] maps gpa %#llx",
-					  (unsigned long long)l->iova,
-					  (unsigned long long)l->gpa);
-		if (s->prot != l->prot)
-			return model_fail(c, s, "expected prot %u", l->prot);
+		why = h_leaf_mismatch(c->leaves + c->cur,
+				      c->leaves + c->nr_leaves, s);
+		if (why)
+			return model_fail(c, s, "%s", why);
 		break;
 	default:
 		return model_fail(c, s, "refused in a well-formed table");

@@ -771,10 +771,11 @@ static int viommu_handle_span(struct viommu_refresh_ctx *r,
 	}
 }
 
+/* A span of 4 KiB guest leaves, which stay 4 KiB IOMMU pages. */
 static bool viommu_span_small(const struct viommu_span *span)
 {
 	return span->kind == VIOMMU_SPAN_LEAF &&
-	       span->last - span->iova == SZ_4K - 1;
+	       span->leaf_shift == VIOMMU_PAGE_SHIFT;
 }
 
 /* Does @next continue the pending span: the same meaning, after it? */

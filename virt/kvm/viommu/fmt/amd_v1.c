@@ -134,6 +134,8 @@ bad:
 	pte->refusal = KVM_VIOMMU_REFUSED_RESERVED_BITS;
 }
 
+VIOMMU_FMT_DECODE_RUN(amd_v1)
+
 const struct viommu_fmt viommu_fmt_amd_v1 = {
 	.name = "amd-v1",
 	.min_levels = 1,
@@ -147,4 +149,5 @@ const struct viommu_fmt viommu_fmt_amd_v1 = {
 	.level_bits = amd_v1_level_bits,
 	.iova_bits = amd_v1_iova_bits,
 	.decode = amd_v1_decode,
+	.decode_run = amd_v1_decode_run,
 };

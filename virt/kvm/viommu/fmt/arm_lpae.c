@@ -162,6 +162,9 @@ static void arm_lpae_s2_decode(const struct viommu_fmt_cfg *cfg,
 	arm_lpae_decode(level, raw, true, pte);
 }
 
+VIOMMU_FMT_DECODE_RUN(arm_lpae_s1)
+VIOMMU_FMT_DECODE_RUN(arm_lpae_s2)
+
 const struct viommu_fmt viommu_fmt_arm_lpae_s1 = {
 	.name = "arm-lpae-s1",
 	.min_levels = 3,
@@ -175,6 +178,7 @@ const struct viommu_fmt viommu_fmt_arm_lpae_s1 = {
 	.level_bits = arm_lpae_level_bits,
 	.iova_bits = arm_lpae_iova_bits,
 	.decode = arm_lpae_s1_decode,
+	.decode_run = arm_lpae_s1_decode_run,
 };
 
 const struct viommu_fmt viommu_fmt_arm_lpae_s2 = {
@@ -190,4 +194,5 @@ const struct viommu_fmt viommu_fmt_arm_lpae_s2 = {
 	.level_bits = arm_lpae_level_bits,
 	.iova_bits = arm_lpae_iova_bits,
 	.decode = arm_lpae_s2_decode,
+	.decode_run = arm_lpae_s2_decode_run,
 };

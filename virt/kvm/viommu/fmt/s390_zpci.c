@@ -136,6 +136,8 @@ static void s390_zpci_decode(const struct viommu_fmt_cfg *cfg,
 	pte->prot = prot;
 }
 
+VIOMMU_FMT_DECODE_RUN(s390_zpci)
+
 const struct viommu_fmt viommu_fmt_s390_zpci = {
 	.name = "s390-zpci",
 	.min_levels = 3,
@@ -149,4 +151,5 @@ const struct viommu_fmt viommu_fmt_s390_zpci = {
 	.level_bits = s390_zpci_level_bits,
 	.iova_bits = s390_zpci_iova_bits,
 	.decode = s390_zpci_decode,
+	.decode_run = s390_zpci_decode_run,
 };

@@ -184,6 +184,8 @@ int viommu_spapr_tce_entry(const struct viommu_fmt_cfg *cfg, u64 root,
 	return 0;
 }
 
+VIOMMU_FMT_DECODE_RUN(spapr_tce)
+
 const struct viommu_fmt viommu_fmt_spapr_tce = {
 	.name = "spapr-tce",
 	.min_levels = 1,
@@ -198,4 +200,5 @@ const struct viommu_fmt viommu_fmt_spapr_tce = {
 	.level_bits = spapr_tce_level_bits,
 	.iova_bits = spapr_tce_iova_bits,
 	.decode = spapr_tce_decode,
+	.decode_run = spapr_tce_decode_run,
 };

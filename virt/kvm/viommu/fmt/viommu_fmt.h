@@ -106,6 +106,12 @@ struct viommu_fmt_cfg {
  * @iova_bits: width of iova - iova_base a table with @cfg translates.
  * @decode: decode @raw, the entry as stored in guest memory, at @level;
  *	@iova is the first IOVA of the entry's span.
+ * @decode_run: decode the first of @n consecutive entries @raw of a table
+ *	at @level (each spanning 1 << @shift IOVAs, the first from @iova)
+ *	into @pte as @decode does, and return how many of them, from the
+ *	first and at least 1, form one run: all NONE, or all LEAF with one
+ *	permission mapping consecutive guest memory.  Defined with
+ *	VIOMMU_FMT_DECODE_RUN(), which calls @decode on every entry.
  *
  * Levels count from 1 (the leaf-most table) up to the configured number;
  * entries are 8 bytes, tables are indexed by bits
@@ -128,7 +134,57 @@ struct viommu_fmt {
 	unsigned int (*iova_bits)(const struct viommu_fmt_cfg *cfg);
 	void (*decode)(const struct viommu_fmt_cfg *cfg, unsigned int level,
 		       u64 iova, u64 raw, struct viommu_pte *pte);
+	unsigned int (*decode_run)(const struct viommu_fmt_cfg *cfg,
+				   unsigned int level, unsigned int shift,
+				   u64 iova, const u64 *raw, unsigned int n,
+				   struct viommu_pte *pte);
 };
+
+/*
+ * The body of every format's decode_run: @decode is a format's own static
+ * decoder, inlined here, so a run costs one indirect call per table chunk
+ * rather than one per entry.
+ */
+static __always_inline unsigned int
+viommu_decode_run(void (*decode)(const struct viommu_fmt_cfg *cfg,
+				 unsigned int level, u64 iova, u64 raw,
+				 struct viommu_pte *pte),
+		  const struct viommu_fmt_cfg *cfg, unsigned int level,
+		  unsigned int shift, u64 iova, const u64 *raw, unsigned int n,
+		  struct viommu_pte *pte)
+{
+	struct viommu_pte next;
+	unsigned int i;
+
+	decode(cfg, level, iova, raw[0], pte);
+	if (pte->kind != VIOMMU_PTE_NONE && pte->kind != VIOMMU_PTE_LEAF)
+		return 1;
+	for (i = 1; i < n; i++) {
+		u64 step = (u64)i << shift;
+
+		next.kind = VIOMMU_PTE_BAD;
+		decode(cfg, level, iova + step, raw[i], &next);
+		if (next.kind != pte->kind)
+			break;
+		if (next.kind == VIOMMU_PTE_LEAF &&
+		    (next.prot != pte->prot || pte->addr + step < pte->addr ||
+		     next.addr != pte->addr + step))
+			break;
+	}
+	return i;
+}
+
+/* Define <name>_decode_run() from <name>_decode(), for struct viommu_fmt. */
+#define VIOMMU_FMT_DECODE_RUN(name)					\
+static unsigned int name##_decode_run(const struct viommu_fmt_cfg *cfg,	\
+				      unsigned int level,		\
+				      unsigned int shift, u64 iova,	\
+				      const u64 *raw, unsigned int n,	\
+				      struct viommu_pte *pte)		\
+{									\
+	return viommu_decode_run(name##_decode, cfg, level, shift, iova,	\
+				 raw, n, pte);				\
+}
 
 /**
  * enum viommu_span_kind - what the guest table says about a span of IOVAs
@@ -150,6 +206,8 @@ enum viommu_span_kind {
  * @gpa: LEAF: guest physical address @iova maps to.
  * @prot: LEAF: effective permissions (VIOMMU_PROT_*).
  * @refusal: REFUSED: an &enum kvm_viommu_refusal.
+ * @leaf_shift: LEAF: log2 of the IOVA span of each guest entry the span
+ *	is made of (12 for a run of 4 KiB leaves, 21 for 2 MiB leaves).
  */
 struct viommu_span {
 	enum viommu_span_kind kind;
@@ -158,6 +216,7 @@ struct viommu_span {
 	u64 gpa;
 	u32 prot;
 	u32 refusal;
+	u32 leaf_shift;
 };
 
 /**
@@ -173,7 +232,10 @@ struct viommu_span {
  *	first again alone, and an entry that cannot be read has its span
  *	refused with KVM_VIOMMU_REFUSED_TABLE_FAULT.
  * @emit: receives each span in increasing IOVA order; a nonzero return
- *	stops the walk and is returned by viommu_walk().
+ *	stops the walk and is returned by viommu_walk().  A span covers one
+ *	entry, or a run of entries of one table read together (see
+ *	&viommu_fmt.decode_run), never more than VIOMMU_WALK_CHUNK entries;
+ *	neighbouring spans may mean the same.
  * @ctx: passed to @read and @emit.
  */
 struct viommu_walk {

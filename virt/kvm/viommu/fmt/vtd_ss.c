@@ -117,6 +117,8 @@ static void vtd_ss_decode(const struct viommu_fmt_cfg *cfg,
 	pte->addr = e & VTD_SS_ADDR;
 }
 
+VIOMMU_FMT_DECODE_RUN(vtd_ss)
+
 const struct viommu_fmt viommu_fmt_vtd_ss = {
 	.name = "vtd-ss",
 	.min_levels = 3,
@@ -130,4 +132,5 @@ const struct viommu_fmt viommu_fmt_vtd_ss = {
 	.level_bits = vtd_ss_level_bits,
 	.iova_bits = vtd_ss_iova_bits,
 	.decode = vtd_ss_decode,
+	.decode_run = vtd_ss_decode_run,
 };

@@ -66,7 +66,8 @@ u64 viommu_fmt_iova_last(const struct viommu_fmt *fmt,
 
 /* Spans are reported in absolute IOVAs; the walk itself runs on offsets. */
 static int emit_span(const struct viommu_walk *w, enum viommu_span_kind kind,
-		     u64 iova, u64 last, u64 gpa, u32 prot, u32 refusal)
+		     u64 iova, u64 last, u64 gpa, u32 prot, u32 refusal,
+		     unsigned int leaf_shift)
 {
 	struct viommu_span span = {
 		.kind = kind,
@@ -75,6 +76,7 @@ static int emit_span(const struct viommu_walk *w, enum viommu_span_kind kind,
 		.gpa = gpa,
 		.prot = prot,
 		.refusal = refusal,
+		.leaf_shift = leaf_shift,
 	};
 
 	return w->emit(w->ctx, &span);
@@ -82,7 +84,7 @@ static int emit_span(const struct viommu_walk *w, enum viommu_span_kind kind,
 
 static int refuse(const struct viommu_walk *w, u64 iova, u64 last, u32 why)
 {
-	return emit_span(w, VIOMMU_SPAN_REFUSED, iova, last, 0, 0, why);
+	return emit_span(w, VIOMMU_SPAN_REFUSED, iova, last, 0, 0, why, 0);
 }
 
 /*
@@ -124,7 +126,7 @@ static int walk_level(const struct viommu_walk *w, u64 table,
 	u64 table_last;
 	u64 idx, first_idx, last_idx;
 	u64 raw[VIOMMU_WALK_CHUNK];
-	unsigned int have = 0, used = 0;
+	unsigned int have = 0, used = 0, run;
 	int ret;
 
 	/* What this table covers, saturating for the top table of 64 bits. */
@@ -141,13 +143,14 @@ static int walk_level(const struct viommu_walk *w, u64 table,
 	first_idx = (start - base) >> shift;
 	last_idx = ((last > table_last ? table_last : last) - base) >> shift;
 
-	for (idx = first_idx; idx <= last_idx; idx++) {
+	for (idx = first_idx; idx <= last_idx; idx += run) {
 		u64 e_start = base + (idx << shift);
 		u64 e_last = e_start + (BIT_ULL(shift) - 1);
 		u64 s = start > e_start ? start : e_start;
 		u64 l = last < e_last ? last : e_last;
 		struct viommu_pte pte = { .kind = VIOMMU_PTE_BAD };
 
+		run = 1;
 		if (used == have) {
 			have = read_entries(w, table, idx, last_idx, raw);
 			used = 0;
@@ -159,16 +162,23 @@ static int walk_level(const struct viommu_walk *w, u64 table,
 			continue;
 		}
 
-		fmt->decode(&w->cfg, level, w->cfg.iova_base + e_start,
-			    raw[used++], &pte);
+		/* A run ends inside the entries read, so at last_idx at most. */
+		run = fmt->decode_run(&w->cfg, level, shift,
+				      w->cfg.iova_base + e_start, raw + used,
+				      have - used, &pte);
+		used += run;
+		if (run > 1) {
+			e_last = e_start + (((u64)run << shift) - 1);
+			l = last < e_last ? last : e_last;
+		}
 		switch (pte.kind) {
 		case VIOMMU_PTE_NONE:
-			ret = emit_span(w, VIOMMU_SPAN_HOLE, s, l, 0, 0, 0);
+			ret = emit_span(w, VIOMMU_SPAN_HOLE, s, l, 0, 0, 0, 0);
 			break;
 		case VIOMMU_PTE_LEAF:
 			ret = emit_span(w, VIOMMU_SPAN_LEAF, s, l,
 					pte.addr + (s - e_start),
-					pte.prot & prot_mask, 0);
+					pte.prot & prot_mask, 0, shift);
 			break;
 		case VIOMMU_PTE_TABLE:
 			if (pte.next_level < 1 || pte.next_level >= level) {

@@ -94,6 +94,8 @@ static void x86_64_decode(const struct viommu_fmt_cfg *cfg,
 	pte->addr = e & X86_PTE_ADDR & ~(align - 1);
 }
 
+VIOMMU_FMT_DECODE_RUN(x86_64)
+
 const struct viommu_fmt viommu_fmt_x86_64 = {
 	.name = "x86-64",
 	.min_levels = 4,
@@ -107,4 +109,5 @@ const struct viommu_fmt viommu_fmt_x86_64 = {
 	.level_bits = x86_64_level_bits,
 	.iova_bits = x86_64_iova_bits,
 	.decode = x86_64_decode,
+	.decode_run = x86_64_decode_run,
 };

@@ -483,7 +483,7 @@ static inline bool h_same_meaning(const struct viommu_span *a,
 /*
  * Walk [iova, last] with @w (whose ctx becomes @c) and compare with @exp,
  * after merging neighbouring spans that mean the same (the walker reports
- * one span per entry it visits).
+ * one span per entry it visits, or per run of entries it read together).
  */
 static inline bool h_walk_expect(struct h_ctx *c, struct viommu_walk *w,
 				 u64 iova, u64 last,

@@ -8,14 +8,16 @@
  * What is checked, for the x86-64 format with 4 and 5 levels:
  *
  * - Random tables (seeds 1..NR_SEEDS): an encoder independent of the
- *   decoder builds tables of 4 KiB, 2 MiB and 1 GiB leaves at random IOVAs,
- *   with random R/W at every level, random ignored bits in present entries
- *   and random garbage in non-present ones, and keeps a reference model
- *   (the sorted list of leaves).  Random ranges are then walked and every
- *   span checked against the model: spans are contiguous, increasing and
- *   cover exactly [iova, last]; a LEAF span lies in one leaf, with the
- *   leaf's GPA at the span start and prot = AND of R/W along the path
- *   (read always set); a HOLE meets no leaf; nothing is refused.
+ *   decoder builds tables of 4 KiB, 2 MiB and 1 GiB leaves at random IOVAs
+ *   (some in runs mapping consecutive memory), with random R/W at every
+ *   level, random ignored bits in present entries and random garbage in
+ *   non-present ones, and keeps a reference model (the sorted list of
+ *   leaves).  Random ranges are then walked and every span checked against
+ *   the model: spans are contiguous, increasing and cover exactly [iova,
+ *   last]; a LEAF span lies in one leaf (or a run of leaves that continue
+ *   one another), with the leaf's GPA at the span start and prot = AND of
+ *   R/W along the path (read always set); a HOLE meets no leaf; nothing is
+ *   refused.
  * - Malformed tables are refused, never mapped: PS in a PML4E or PML5E and
  *   reserved bits 13..20 of a 2 MiB leaf or 13..29 of a 1 GiB leaf give
  *   RESERVED_BITS; a table outside guest memory (or an unreadable entry)

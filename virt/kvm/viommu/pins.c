@@ -103,8 +103,9 @@ static bool viommu_gm_reserve(struct viommu_container *c, u64 n)
 /**
  * viommu_pin_reserve - charge, in one go, what holding some frames will pin
  * @c: the container (lock held, VM bound).
- * @gfn: the guest frames about to be held.
- * @n: how many.
+ * @gfn: first guest frame of each run about to be held.
+ * @n: frames in each run.
+ * @nr: number of runs.
  *
  * Counts the frames absent from the pin table (a frame listed twice
  * counts twice; the excess goes back with viommu_gm_settle()) and charges
@@ -113,20 +114,27 @@ static bool viommu_gm_reserve(struct viommu_container *c, u64 n)
  * that, nothing is charged and the pins are charged as they come.
  */
 void viommu_pin_reserve(struct viommu_container *c, const gfn_t *gfn,
-			unsigned int n)
+			const u16 *n, unsigned int nr)
 {
-	unsigned long li = ULONG_MAX;
-	u64 absent = 0, *leaf = NULL;
-	unsigned int i;
+	unsigned int i, k, j, m;
+	u64 absent = 0;
+	const u64 *leaf;
 
-	for (i = 0; i < n; i++) {
-		/* One lookup per leaf, found or not. */
-		if (gfn[i] / VIOMMU_LEAF_ENTRIES != li) {
-			li = gfn[i] / VIOMMU_LEAF_ENTRIES;
-			leaf = viommu_leaf(&c->pins, gfn[i], false);
+	for (i = 0; i < nr; i++) {
+		for (k = 0; k < n[i]; k += m) {
+			gfn_t g = gfn[i] + k;
+
+			leaf = viommu_leaf(&c->pins, g, false);
+			m = min_t(u64, n[i] - k, VIOMMU_LEAF_ENTRIES -
+						 g % VIOMMU_LEAF_ENTRIES);
+			if (!leaf) {
+				absent += m;
+				continue;
+			}
+			leaf += g % VIOMMU_LEAF_ENTRIES;
+			for (j = 0; j < m; j++)
+				absent += !leaf[j];
 		}
-		if (!leaf || !leaf[gfn[i] % VIOMMU_LEAF_ENTRIES])
-			absent++;
 	}
 	if (absent > c->charge_credit &&
 	    !viommu_gm_charge(c, absent - c->charge_credit))
@@ -163,7 +171,7 @@ static unsigned int viommu_pin_run(struct viommu_container *c, gfn_t gfn,
 				   unsigned int n, unsigned long hva, bool ro,
 				   u64 flags, struct page **pages, u32 *why)
 {
-	unsigned int got, i;
+	unsigned int got, i, k;
 	int ret;
 
 	if (!viommu_gm_reserve(c, n)) {
@@ -178,17 +186,32 @@ static unsigned int viommu_pin_run(struct viommu_container *c, gfn_t gfn,
 	if (ret <= 0)
 		return 0;
 	got = ret;
+	flags |= ro ? 0 : VIOMMU_PIN_WRITABLE;
 
-	for (i = 0; i < got; i++) {
-		unsigned long pfn = page_to_pfn(pages[i]);
+	/* Enter them a leaf at a time; the run is absent from the table. */
+	for (i = 0; i < got; i += k) {
 		u64 *leaf = viommu_leaf(&c->pins, gfn + i, true);
+		unsigned int m;
+		u64 *e;
 
-		if (!leaf ||
-		    WARN_ON_ONCE(pfn >> (64 - VIOMMU_PIN_PFN_SHIFT)))
+		if (!leaf)
 			break;
-		viommu_leaf_set(&c->pins, leaf, gfn + i,
-				(u64)pfn << VIOMMU_PIN_PFN_SHIFT |
-				(ro ? 0 : VIOMMU_PIN_WRITABLE) | flags);
+		e = &leaf[(gfn + i) % VIOMMU_LEAF_ENTRIES];
+		m = min_t(u64, got - i, VIOMMU_LEAF_ENTRIES -
+					(gfn + i) % VIOMMU_LEAF_ENTRIES);
+		for (k = 0; k < m; k++) {
+			unsigned long pfn = page_to_pfn(pages[i + k]);
+
+			if (WARN_ON_ONCE(pfn >> (64 - VIOMMU_PIN_PFN_SHIFT) ||
+					 e[k]))
+				break;
+			e[k] = (u64)pfn << VIOMMU_PIN_PFN_SHIFT | flags;
+		}
+		viommu_leaf_count_add(leaf, k);
+		if (k < m) {
+			i += k;
+			break;
+		}
 	}
 	if (i < got)
 		unpin_user_pages(pages + i, got - i);
@@ -263,10 +286,11 @@ unsigned int viommu_pin_hold(struct viommu_container *c, gfn_t gfn,
 	u64 flags = 1 | (write ? VIOMMU_PIN_DIRTY : 0) |
 		    (c->bind_flags & KVM_VIOMMU_BIND_PREPIN ?
 		     VIOMMU_PIN_KEEP : 0);
+	u64 dirty = write ? VIOMMU_PIN_DIRTY : 0;
 	struct viommu_frame_cursor fc = { };
-	unsigned long hva, li = ULONG_MAX;
-	unsigned int i = 0, m, got;
-	u64 *leaf = NULL, *e;
+	unsigned int i = 0, m, k, got;
+	unsigned long hva;
+	u64 *leaf, *e;
 	gfn_t g;
 
 	*why = KVM_VIOMMU_REFUSED_NONE;
@@ -275,31 +299,34 @@ unsigned int viommu_pin_hold(struct viommu_container *c, gfn_t gfn,
 		*why = viommu_frame_hva(c, &fc, g, write, &hva);
 		if (*why)
 			return i;
-		if (g / VIOMMU_LEAF_ENTRIES != li) {
-			li = g / VIOMMU_LEAF_ENTRIES;
-			leaf = viommu_leaf(&c->pins, g, false);
-		}
+		leaf = viommu_leaf(&c->pins, g, false);
+		/* Frames left in the request, the leaf and the memslot. */
+		m = min_t(u64, min_t(u64, n - i, fc.last - g + 1),
+			  VIOMMU_LEAF_ENTRIES - g % VIOMMU_LEAF_ENTRIES);
 
 		e = leaf ? &leaf[g % VIOMMU_LEAF_ENTRIES] : NULL;
 		if (e && *e) {
-			if ((*e & VIOMMU_PIN_COUNT_MAX) == VIOMMU_PIN_COUNT_MAX ||
-			    (write && !(*e & VIOMMU_PIN_WRITABLE))) {
-				*why = KVM_VIOMMU_REFUSED_PIN;
-				return i;
+			/* Frames pinned already: one more hold each. */
+			for (k = 0; k < m && e[k]; k++) {
+				if ((e[k] & VIOMMU_PIN_COUNT_MAX) ==
+				    VIOMMU_PIN_COUNT_MAX ||
+				    (write && !(e[k] & VIOMMU_PIN_WRITABLE))) {
+					*why = KVM_VIOMMU_REFUSED_PIN;
+					return i + k;
+				}
+				e[k] = (e[k] + 1) | dirty;
+				pages[i + k] = viommu_pin_entry_page(e[k]);
 			}
-			*e = (*e + 1) | (flags & VIOMMU_PIN_DIRTY);
-			pages[i++] = viommu_pin_entry_page(*e);
+			i += k;
 			continue;
 		}
 
-		m = min_t(unsigned int, n - i, VIOMMU_PIN_RUN);
+		m = min_t(unsigned int, m, VIOMMU_PIN_RUN);
 		m = viommu_absent_run(leaf, g, m, fc.last);
 		got = viommu_pin_run(c, g, m, hva, fc.ro, flags, pages + i, why);
 		if (!got)
 			return i;
 		i += got;
-		/* The run may have created the leaf. */
-		li = ULONG_MAX;
 		*why = KVM_VIOMMU_REFUSED_NONE;
 	}
 	return i;

@@ -62,11 +62,14 @@ static_assert(PAGE_SIZE == SZ_4K, "kvm-viommu shadows at 4 KiB granularity");
  *	last, not handled yet (valid when @pending.last >= @pending.iova).
  * @pending_4k: @pending is a run of 4 KiB guest leaves, which become a
  *	large IOMMU mapping only in a KVM_VIOMMU_TABLE_MERGE table.
- * @nr_map: pages in @map_*, to be mapped.
- * @map_iova: IOVA of each page to map (the shadow has nothing there).
- * @map_gfn: guest frame to map there.
- * @map_prot: VIOMMU_PROT_* to map it with.
- * @map_page: the pinned page behind it, once held.
+ * @nr_runs: runs in @run_*, to be mapped: consecutive IOVA pages
+ *	where the shadow has nothing, to consecutive guest frames.
+ * @nr_queued: pages in those runs, at most VIOMMU_BATCH.
+ * @run_iova: IOVA of each run's first page.
+ * @run_gfn: guest frame of its first page.
+ * @run_pages: pages in it.
+ * @run_prot: VIOMMU_PROT_* to map it with.
+ * @map_page: the pinned pages behind the run being mapped.
  * @nr_unpin: pages in @unpin.
  * @unpin: pages unmapped in @gather, to release once it is synced.
  * @dirty: per @unpin entry: it was mapped writable.
@@ -89,10 +92,12 @@ struct viommu_refresh_ctx {
 	unsigned long rd_hva;
 	struct viommu_span pending;
 	bool pending_4k;
-	unsigned int nr_map;
-	u64 map_iova[VIOMMU_BATCH];
-	gfn_t map_gfn[VIOMMU_BATCH];
-	u8 map_prot[VIOMMU_BATCH];
+	unsigned int nr_runs;
+	unsigned int nr_queued;
+	u64 run_iova[VIOMMU_BATCH];
+	gfn_t run_gfn[VIOMMU_BATCH];
+	u16 run_pages[VIOMMU_BATCH];
+	u8 run_prot[VIOMMU_BATCH];
 	struct page *map_page[VIOMMU_BATCH];
 	unsigned int nr_unpin;
 	struct page *unpin[VIOMMU_BATCH];
@@ -156,6 +161,102 @@ static int viommu_shadow_set(struct viommu_refresh_ctx *r, unsigned long index,
 		return val ? -ENOMEM : 0;
 	viommu_leaf_set(&r->t->shadow, leaf, index, val);
 	return 0;
+}
+
+/*
+ * Fill the shadow entries of IOVA pages @index .. @index + @n - 1, where
+ * nothing is mapped, with @entry and the entries of the frames after its,
+ * a leaf at a time.  Return: entries filled; fewer than @n only when a
+ * leaf cannot be allocated.
+ */
+static unsigned long viommu_shadow_fill(struct viommu_refresh_ctx *r,
+					unsigned long index, unsigned long n,
+					u64 entry)
+{
+	unsigned long done = 0, m, k, added;
+	u64 *leaf, *e;
+
+	while (done < n) {
+		leaf = viommu_leaf(&r->t->shadow, index + done, true);
+		if (!leaf)
+			break;
+		e = &leaf[(index + done) % VIOMMU_LEAF_ENTRIES];
+		m = min(n - done, VIOMMU_LEAF_ENTRIES -
+				  (index + done) % VIOMMU_LEAF_ENTRIES);
+		for (k = 0, added = 0; k < m; k++) {
+			added += !e[k];
+			e[k] = entry;
+			entry += BIT_ULL(VIOMMU_SHADOW_GFN_SHIFT);
+		}
+		viommu_leaf_count_add(leaf, added);
+		done += m;
+	}
+	return done;
+}
+
+/*
+ * How many shadow entries from IOVA page @index on, at most @n, are as
+ * @want says: empty when @want is 0, else mapping the consecutive frames
+ * from @want's (in a large mapping or not).
+ */
+static unsigned long viommu_shadow_scan(struct viommu_refresh_ctx *r,
+					unsigned long index, unsigned long n,
+					u64 want)
+{
+	unsigned long done = 0, k, m;
+	const u64 *e;
+
+	while (done < n) {
+		e = viommu_leaf(&r->t->shadow, index + done, false);
+		m = min(n - done, VIOMMU_LEAF_ENTRIES -
+				  (index + done) % VIOMMU_LEAF_ENTRIES);
+		if (!e) {
+			if (want)
+				break;
+			done += m;
+			continue;
+		}
+		e += (index + done) % VIOMMU_LEAF_ENTRIES;
+		if (!want) {
+			for (k = 0; k < m && !e[k]; k++)
+				;
+		} else {
+			for (k = 0; k < m && viommu_shadow_same(e[k], want); k++)
+				want += BIT_ULL(VIOMMU_SHADOW_GFN_SHIFT);
+		}
+		done += k;
+		if (k < m)
+			break;
+	}
+	return done;
+}
+
+/*
+ * Does any of the shadow entries of IOVA pages @index .. @index + @n - 1
+ * map what the guest says, the frames from @want's (a 4 KiB entry) on?
+ */
+static bool viommu_shadow_any_same(struct viommu_refresh_ctx *r,
+				   unsigned long index, unsigned long n,
+				   u64 want)
+{
+	unsigned long k, j, m;
+	const u64 *leaf;
+
+	for (k = 0; k < n; k += m) {
+		leaf = viommu_leaf(&r->t->shadow, index + k, false);
+		m = min(n - k, VIOMMU_LEAF_ENTRIES -
+			       (index + k) % VIOMMU_LEAF_ENTRIES);
+		if (!leaf)
+			continue;
+		leaf += (index + k) % VIOMMU_LEAF_ENTRIES;
+		for (j = 0; j < m; j++)
+			if (leaf[j] &&
+			    viommu_shadow_same(leaf[j], want +
+					       ((k + j) <<
+						VIOMMU_SHADOW_GFN_SHIFT)))
+				return true;
+	}
+	return false;
 }
 
 /* Drop a hold on @gfn that no device can use: unpin at once if the last. */
@@ -340,50 +441,46 @@ static int viommu_yield(void)
 }
 
 /*
- * Map pages @first .. @first + @n - 1 of the batch, held and with
- * consecutive IOVAs, with as few iommu_map() calls as their host pages
- * allow: one per run of physically contiguous pages with one permission.
- * The IOMMU core maps such a run with the largest page sizes that fit it;
- * a 4 KiB guest leaf must stay a 4 KiB IOMMU page (else changing its
- * neighbour would mean splitting a live block), so a run whose IOVA and
- * host address agree modulo 2 MiB is cut short of any whole aligned
- * 2 MiB.  A run that cannot be mapped is refused.
+ * Map @n pages from @iova to the held guest frames from @gfn (host pages
+ * @pages), where the shadow has nothing, with as few iommu_map() calls as
+ * the host pages allow: one per physically contiguous run.  The IOMMU core
+ * maps such a run with the largest page sizes that fit it; a 4 KiB guest
+ * leaf must stay a 4 KiB IOMMU page (else changing its neighbour would
+ * mean splitting a live block), so a run whose IOVA and host address agree
+ * modulo 2 MiB is cut short of any whole aligned 2 MiB.  A run that cannot
+ * be mapped is refused.
  */
-static void viommu_map_held(struct viommu_refresh_ctx *r, unsigned int first,
-			    unsigned int n)
+static void viommu_map_held(struct viommu_refresh_ctx *r, u64 iova, gfn_t gfn,
+			    u32 prot, struct page **pages, unsigned int n)
 {
 	struct viommu_container *c = r->c;
 	unsigned int i, j, k;
+	unsigned long set;
 
-	for (i = first; i < first + n; i = j) {
-		u64 iova = r->map_iova[i];
-		phys_addr_t pa = page_to_phys(r->map_page[i]);
-		unsigned int max = ((iova ^ pa) & (SZ_2M - 1)) ?
+	for (i = 0; i < n; i = j) {
+		u64 at = iova + (u64)i * SZ_4K;
+		unsigned long pfn = page_to_pfn(pages[i]);
+		phys_addr_t pa = PFN_PHYS(pfn);
+		unsigned int max = ((at ^ pa) & (SZ_2M - 1)) ?
 				   UINT_MAX : SZ_2M / SZ_4K - 1;
 
-		for (j = i + 1; j < first + n && j - i < max &&
-		     r->map_iova[j] == iova + (u64)(j - i) * SZ_4K &&
-		     page_to_phys(r->map_page[j]) ==
-		     pa + (phys_addr_t)(j - i) * SZ_4K &&
-		     r->map_prot[j] == r->map_prot[i]; j++)
+		for (j = i + 1; j < n && j - i < max &&
+		     page_to_pfn(pages[j]) == pfn + (j - i); j++)
 			;
 
 		/* The shadow first: its leaves may need allocating. */
-		for (k = i; k < j; k++)
-			if (viommu_shadow_set(r, r->map_iova[k] >>
-					      VIOMMU_PAGE_SHIFT,
-					      viommu_shadow_entry(r->map_gfn[k],
-								  r->map_prot[k])))
-				break;
-		if (k < j || viommu_iommu_map(r, iova, pa, (u64)(j - i) * SZ_4K,
-					      r->map_prot[i])) {
+		set = viommu_shadow_fill(r, at >> VIOMMU_PAGE_SHIFT, j - i,
+					 viommu_shadow_entry(gfn + i, prot));
+		if (set < j - i ||
+		    viommu_iommu_map(r, at, pa, (u64)(j - i) * SZ_4K, prot)) {
 			for (k = i; k < j; k++) {
-				viommu_shadow_set(r, r->map_iova[k] >>
-						  VIOMMU_PAGE_SHIFT, 0);
-				viommu_pin_put_now(c, r->map_gfn[k]);
-				viommu_refuse(r, r->map_iova[k], 1,
-					      KVM_VIOMMU_REFUSED_MAP);
+				if (k - i < set)
+					viommu_shadow_set(r, (iova >>
+							      VIOMMU_PAGE_SHIFT) +
+							  k, 0);
+				viommu_pin_put_now(c, gfn + k);
 			}
+			viommu_refuse(r, at, j - i, KVM_VIOMMU_REFUSED_MAP);
 			continue;
 		}
 		c->mapped_pages += j - i;
@@ -392,66 +489,91 @@ static void viommu_map_held(struct viommu_refresh_ctx *r, unsigned int first,
 }
 
 /*
- * Map the batch: hold its guest frames run by run (consecutive frames with
- * one permission), then map what was held, in IOVA order, so that refusals
- * are reported in walk order.
+ * Hold and map @n pages from @iova to the consecutive guest frames from
+ * @gfn with @prot, where the shadow has nothing; @pages (room for @n) gets
+ * the host pages.  A page that cannot be held is refused, and the pages
+ * after it tried again.
+ */
+static void viommu_map_run(struct viommu_refresh_ctx *r, u64 iova, gfn_t gfn,
+			   unsigned int n, u32 prot, struct page **pages)
+{
+	struct viommu_container *c = r->c;
+	bool write = prot & VIOMMU_PROT_WRITE;
+	unsigned int i, m, held;
+	u64 room;
+	u32 why;
+
+	for (i = 0; i < n; i += m) {
+		u64 at = iova + (u64)i * SZ_4K;
+
+		m = n - i;
+		if (r->no_more_pins) {
+			viommu_refuse(r, at, m, r->stop_why);
+			return;
+		}
+		room = READ_ONCE(viommu_max_mapped_pages);
+		room = room > c->mapped_pages ? room - c->mapped_pages : 0;
+		if (!room) {
+			held = 0;
+			why = KVM_VIOMMU_REFUSED_LIMIT;
+		} else {
+			held = viommu_pin_hold(c, gfn + i, min_t(u64, m, room),
+					       write, pages + i, &why);
+			if (held == min_t(u64, m, room) && held < m)
+				why = KVM_VIOMMU_REFUSED_LIMIT;
+		}
+		viommu_map_held(r, at, gfn + i, prot, pages + i, held);
+		if (held < m) {
+			/* The first page not held is refused; retry the rest. */
+			viommu_refuse(r, at + (u64)held * SZ_4K, 1, why);
+			m = held + 1;
+		}
+	}
+}
+
+/*
+ * Map the batch, run by run in IOVA order, so that refusals are reported
+ * in walk order; what the pins will charge is charged first, in one go.
  */
 static int viommu_batch_flush(struct viommu_refresh_ctx *r)
 {
 	struct viommu_container *c = r->c;
-	unsigned int n = r->nr_map, i, m, held;
-	u64 room;
-	u32 why;
+	unsigned int n = r->nr_runs, i;
 
 	if (!n)
 		return 0;
-	r->nr_map = 0;
+	r->nr_runs = 0;
+	r->nr_queued = 0;
 	if (!r->no_more_pins)
-		viommu_pin_reserve(c, r->map_gfn, n);
-	for (i = 0; i < n; i += m) {
-		bool write = r->map_prot[i] & VIOMMU_PROT_WRITE;
-
-		for (m = 1; i + m < n &&
-		     r->map_gfn[i + m] == r->map_gfn[i] + m &&
-		     r->map_iova[i + m] == r->map_iova[i] + (u64)m * SZ_4K &&
-		     r->map_prot[i + m] == r->map_prot[i]; m++)
-			;
-
-		room = READ_ONCE(viommu_max_mapped_pages);
-		room = room > c->mapped_pages ? room - c->mapped_pages : 0;
-		if (r->no_more_pins) {
-			held = 0;
-			why = r->stop_why;
-		} else if (!room) {
-			held = 0;
-			why = KVM_VIOMMU_REFUSED_LIMIT;
-		} else {
-			held = viommu_pin_hold(c, r->map_gfn[i],
-					       min_t(u64, m, room), write,
-					       &r->map_page[i], &why);
-			if (held == min_t(u64, m, room) && held < m)
-				why = KVM_VIOMMU_REFUSED_LIMIT;
-		}
-		viommu_map_held(r, i, held);
-		if (held < m) {
-			/* The first page not held is refused; retry the rest. */
-			viommu_refuse(r, r->map_iova[i + held], 1, why);
-			m = held + 1;
-		}
-	}
+		viommu_pin_reserve(c, r->run_gfn, r->run_pages, n);
+	for (i = 0; i < n; i++)
+		viommu_map_run(r, r->run_iova[i], r->run_gfn[i],
+			       r->run_pages[i], r->run_prot[i], r->map_page);
 	return viommu_yield();
 }
 
-/* Queue the mapping of @gfn at @iova, which the shadow has nothing at. */
+/*
+ * Queue the mapping of @n pages from @iova, where the shadow has nothing,
+ * to the guest frames from @gfn (at most VIOMMU_BATCH - nr_queued).
+ */
 static int viommu_batch_add(struct viommu_refresh_ctx *r, u64 iova, gfn_t gfn,
-			    u32 prot)
+			    unsigned int n, u32 prot)
 {
-	unsigned int i = r->nr_map;
+	unsigned int i = r->nr_runs;
 
-	r->map_iova[i] = iova;
-	r->map_gfn[i] = gfn;
-	r->map_prot[i] = prot;
-	if (++r->nr_map == VIOMMU_BATCH)
+	if (i && r->run_prot[i - 1] == prot &&
+	    r->run_iova[i - 1] + (u64)r->run_pages[i - 1] * SZ_4K == iova &&
+	    r->run_gfn[i - 1] + r->run_pages[i - 1] == gfn) {
+		r->run_pages[i - 1] += n;
+	} else {
+		r->run_iova[i] = iova;
+		r->run_gfn[i] = gfn;
+		r->run_pages[i] = n;
+		r->run_prot[i] = prot;
+		r->nr_runs++;
+	}
+	r->nr_queued += n;
+	if (r->nr_queued == VIOMMU_BATCH)
 		return viommu_batch_flush(r);
 	return 0;
 }
@@ -580,13 +702,8 @@ static u64 viommu_refresh_block(struct viommu_refresh_ctx *r, u64 iova,
 	 * A page the shadow already maps as the guest says stays as it is: a
 	 * block may only replace mappings that all change anyway.
 	 */
-	for (k = 0; k < n; k++) {
-		entry = viommu_shadow_get(r, index + k);
-		if (entry && viommu_shadow_same(entry,
-						viommu_shadow_entry(gfn + k,
-								    prot)))
-			return 0;
-	}
+	if (viommu_shadow_any_same(r, index, n, want))
+		return 0;
 
 	/* Hold every frame; they must be one aligned physical run. */
 	while (held < n) {
@@ -613,13 +730,11 @@ static u64 viommu_refresh_block(struct viommu_refresh_ctx *r, u64 iova,
 
 	if (viommu_iommu_map(r, iova, pa0, size, prot))
 		goto err_put;
-	for (k = 0; k < n; k++) {
-		u64 e = viommu_shadow_entry(gfn + k, prot) |
-			FIELD_PREP(VIOMMU_SHADOW_BLOCK, size == SZ_1G ? 2 : 1);
-
-		if (viommu_shadow_set(r, index + k, e))
-			goto err_unmap;
-	}
+	k = viommu_shadow_fill(r, index, n, want |
+			       FIELD_PREP(VIOMMU_SHADOW_BLOCK,
+					  size == SZ_1G ? 2 : 1));
+	if (k < n)
+		goto err_unmap;
 
 	c->mapped_blocks++;
 	c->mapped_pages += n;
@@ -638,18 +753,23 @@ err_put:
 	return 0;
 }
 
+/*
+ * Shadow the pages of a leaf span: run by run of what the shadow has there
+ * (the same already, nothing, or something else), each run within a
+ * shadow leaf and ending where a large IOMMU page could start.
+ */
 static int viommu_refresh_leaf(struct viommu_refresh_ctx *r,
 			       const struct viommu_span *span, bool small)
 {
 	u64 npages = ((span->last - span->iova) >> VIOMMU_PAGE_SHIFT) + 1;
-	u64 i, done;
+	u64 i, done, m;
 	int ret;
 
-	for (i = 0; i < npages; i++) {
+	for (i = 0; i < npages; i += done) {
 		u64 iova = span->iova + (i << VIOMMU_PAGE_SHIFT);
+		unsigned long index = iova >> VIOMMU_PAGE_SHIFT;
 		gfn_t gfn = (span->gpa >> VIOMMU_PAGE_SHIFT) + i;
 		u64 want = viommu_shadow_entry(gfn, span->prot);
-		u64 entry;
 
 		/* Where a large IOMMU page could start, try one. */
 		if (!small && !(iova & (SZ_2M - 1)) &&
@@ -661,23 +781,43 @@ static int viommu_refresh_leaf(struct viommu_refresh_ctx *r,
 						    span->prot, SZ_1G) ?:
 			       viommu_refresh_block(r, iova, gfn, npages - i,
 						    span->prot, SZ_2M);
-			if (done) {
-				i += done - 1;
+			if (done)
 				continue;
-			}
 		}
 
-		if (viommu_spend(r, iova))
-			return VIOMMU_STOP;
-		entry = viommu_shadow_get(r, iova >> VIOMMU_PAGE_SHIFT);
-		if (entry && viommu_shadow_same(entry, want)) {
-			r->out->unchanged++;
+		m = npages - i;
+		if (!small)
+			m = min(m, (SZ_2M - (iova & (SZ_2M - 1))) >>
+				   VIOMMU_PAGE_SHIFT);
+		if (r->limited) {
+			if (!r->budget) {
+				r->next = iova;
+				return VIOMMU_STOP;
+			}
+			m = min(m, r->budget);
+		}
+
+		/* Mapped as the guest says: nothing to do. */
+		done = viommu_shadow_scan(r, index, m, want);
+		if (done) {
+			r->out->unchanged += done;
+			if (r->limited)
+				r->budget -= done;
 			continue;
 		}
-		if (entry)
-			viommu_unmap_page(r, iova, entry);
 
-		ret = viommu_batch_add(r, iova, gfn, span->prot);
+		/* Nothing mapped: queue the run. */
+		done = viommu_shadow_scan(r, index,
+					  min_t(u64, m, VIOMMU_BATCH -
+							r->nr_queued), 0);
+		if (!done) {
+			/* Mapped to something else: replace it. */
+			done = 1;
+			viommu_unmap_page(r, iova, viommu_shadow_get(r, index));
+		}
+		if (r->limited)
+			r->budget -= done;
+		ret = viommu_batch_add(r, iova, gfn, done, span->prot);
 		if (ret)
 			return ret;
 	}
@@ -815,10 +955,10 @@ static int viommu_handle_pending(struct viommu_refresh_ctx *r)
 }
 
 /*
- * The walk reports a span per guest entry; runs of entries with one
- * meaning (4 KiB leaves of consecutive guest pages, empty entries) are
- * merged and handled as one, so that a run is unmapped with one call and
- * per-span work is paid per run.
+ * The walk reports a span per run of like entries among those it read
+ * together; runs that continue one another (4 KiB leaves of consecutive
+ * guest pages, empty entries) are merged here and handled as one, so that
+ * a run is unmapped with one call and per-span work is paid per run.
  */
 static int viommu_refresh_span(void *ctx, const struct viommu_span *span)
 {
@@ -904,7 +1044,7 @@ viommu_refresh_begin(struct viommu_container *c, struct viommu_table *t,
 {
 	struct viommu_refresh_ctx *r = c->refresh;
 
-	memset(r, 0, offsetof(struct viommu_refresh_ctx, map_iova));
+	memset(r, 0, offsetof(struct viommu_refresh_ctx, run_iova));
 	r->pending.iova = 1;	/* none */
 	r->nr_unpin = 0;
 	r->c = c;

@@ -76,7 +76,7 @@
 
 /* Entries per leaf of a struct viommu_leaves: one 4 KiB page of u64. */
 #define VIOMMU_LEAF_ENTRIES	512
-/* Pages a refresh maps or releases per batch. */
+/* Pages a refresh maps or releases per batch (a u16 counts them). */
 #define VIOMMU_BATCH		512
 
 /**
@@ -278,6 +278,12 @@ static inline void viommu_leaf_set_count(u64 *leaf, unsigned long count)
 	set_page_private(virt_to_page(leaf), count);
 }
 
+/* The caller made @n empty entries of @leaf nonzero. */
+static inline void viommu_leaf_count_add(u64 *leaf, unsigned long n)
+{
+	viommu_leaf_set_count(leaf, viommu_leaf_count(leaf) + n);
+}
+
 /**
  * viommu_leaf_set - write one entry of a leaf
  * @l: the array.
@@ -325,7 +331,7 @@ struct page *viommu_pin_page(struct viommu_container *c, gfn_t gfn);
 void viommu_gm_unpin(struct page **pages, const bool *dirty, unsigned int n);
 void viommu_gm_settle(struct viommu_container *c);
 void viommu_pin_reserve(struct viommu_container *c, const gfn_t *gfn,
-			unsigned int n);
+			const u16 *n, unsigned int nr);
 int viommu_pin_keep(struct viommu_container *c, gfn_t gfn, gfn_t last,
 		    u64 *pinned);
 void viommu_pin_keep_end(struct viommu_container *c, gfn_t gfn, gfn_t last,

@@ -162,14 +162,18 @@ TEST_F(viommu, vm_close_mid_refresh)
 /*
  * The VMM killed, idle or in the middle of a long refresh.  The child does
  * not use the harness's asserts: it reports trouble by exiting early, which
- * the parent sees as a missing "ready" byte.
+ * the parent sees as a missing "ready" byte.  It starts its busy loop only
+ * once the parent has counted the pins ("go"): the counts of pins taken
+ * and released are read one after the other, and a refresh loop in
+ * between skews their difference by thousands.
  */
-static void vmm_child(int ready_fd, bool busy)
+static void vmm_child(int ready_fd, int go_fd, bool busy)
 {
 	struct kvm_viommu_refresh rf;
 	struct gtable gt;
 	struct vmm v;
 	uint32_t id;
+	char go;
 	int i;
 
 	vmm_init(&v);
@@ -185,7 +189,7 @@ static void vmm_child(int ready_fd, bool busy)
 	if (viommu_refresh_raw(v.container, id, 0, NPAGES * SZ_4K, &rf) ||
 	    rf.mapped != NPAGES)
 		_exit(4);
-	if (write(ready_fd, "r", 1) != 1)
+	if (write(ready_fd, "r", 1) != 1 || read(go_fd, &go, 1) != 1)
 		_exit(5);
 	for (;;) {
 		if (!busy) {
@@ -203,20 +207,24 @@ static void vmm_child(int ready_fd, bool busy)
 static void kill_vmm(struct __test_metadata *_metadata, long pins_at_start,
 		     bool busy)
 {
-	int pipefd[2], status;
+	int pipefd[2], gofd[2], status;
 	char c;
 	pid_t pid;
 
 	ASSERT_EQ(0, pipe(pipefd));
+	ASSERT_EQ(0, pipe(gofd));
 	pid = fork();
 	ASSERT_LE(0, pid);
 	if (!pid) {
 		close(pipefd[0]);
-		vmm_child(pipefd[1], busy);
+		close(gofd[1]);
+		vmm_child(pipefd[1], gofd[0], busy);
 	}
 	close(pipefd[1]);
+	close(gofd[0]);
 	ASSERT_EQ(1, read(pipefd[0], &c, 1));
 	EXPECT_LE(pins_at_start + NPAGES, pins_held());
+	ASSERT_EQ(1, write(gofd[1], "g", 1));
 	if (busy)
 		usleep(500 * 1000);
 	ASSERT_EQ(0, kill(pid, SIGKILL));
@@ -224,6 +232,7 @@ static void kill_vmm(struct __test_metadata *_metadata, long pins_at_start,
 	EXPECT_TRUE(WIFSIGNALED(status));
 	EXPECT_EQ(pins_at_start, pins_held());
 	close(pipefd[0]);
+	close(gofd[1]);
 }
 
 TEST(kill_idle_vmm)

@@ -155,7 +155,7 @@ if [ -z "${plots[0]}" ] || [ -z "${plots[1]}" ]; then
 	die "nothing to plot in bench.csv"
 fi
 gnuplot <<EOF || die "gnuplot failed"
-set terminal pngcairo size 1400,560 font ",10"
+set terminal pngcairo noenhanced size 1400,560 font ",10"
 set output "$res/bench.png"
 set multiplot layout 1,2 title "kvm-viommu bench, $KVER, QEMU TCG (ratios matter, not absolute times)"
 set logscale xy
@@ -178,7 +178,7 @@ for op in map unmap; do
 done
 if [ -s "$res/.plot-pre-map.dat" ] && [ -s "$res/.plot-pre-unmap.dat" ]; then
 	gnuplot <<EOF || die "gnuplot failed"
-set terminal pngcairo size 800,500 font ",10"
+set terminal pngcairo noenhanced size 800,500 font ",10"
 set output "$res/preload.png"
 set title "B (REFRESH) at k = 512 with other pages mapped, $KVER, QEMU TCG"
 set logscale x

@@ -116,24 +116,21 @@ static bool viommu_gm_reserve(struct viommu_container *c, u64 n)
 void viommu_pin_reserve(struct viommu_container *c, const gfn_t *gfn,
 			const u16 *n, unsigned int nr)
 {
-	unsigned int i, k, j, m;
+	unsigned long k, j, m;
 	u64 absent = 0;
-	const u64 *leaf;
+	const u64 *e;
+	unsigned int i;
 
 	for (i = 0; i < nr; i++) {
 		for (k = 0; k < n[i]; k += m) {
-			gfn_t g = gfn[i] + k;
-
-			leaf = viommu_leaf(&c->pins, g, false);
-			m = min_t(u64, n[i] - k, VIOMMU_LEAF_ENTRIES -
-						 g % VIOMMU_LEAF_ENTRIES);
-			if (!leaf) {
+			e = viommu_leaf_entries(&c->pins, gfn[i] + k, n[i] - k,
+						false, &m);
+			if (!e) {
 				absent += m;
 				continue;
 			}
-			leaf += g % VIOMMU_LEAF_ENTRIES;
 			for (j = 0; j < m; j++)
-				absent += !leaf[j];
+				absent += !e[j];
 		}
 	}
 	if (absent > c->charge_credit &&
@@ -171,7 +168,8 @@ static unsigned int viommu_pin_run(struct viommu_container *c, gfn_t gfn,
 				   unsigned int n, unsigned long hva, bool ro,
 				   u64 flags, struct page **pages, u32 *why)
 {
-	unsigned int got, i, k;
+	unsigned long m, k;
+	unsigned int got, i;
 	int ret;
 
 	if (!viommu_gm_reserve(c, n)) {
@@ -190,15 +188,11 @@ static unsigned int viommu_pin_run(struct viommu_container *c, gfn_t gfn,
 
 	/* Enter them a leaf at a time; the run is absent from the table. */
 	for (i = 0; i < got; i += k) {
-		u64 *leaf = viommu_leaf(&c->pins, gfn + i, true);
-		unsigned int m;
-		u64 *e;
+		u64 *e = viommu_leaf_entries(&c->pins, gfn + i, got - i, true,
+					     &m);
 
-		if (!leaf)
+		if (!e)
 			break;
-		e = &leaf[(gfn + i) % VIOMMU_LEAF_ENTRIES];
-		m = min_t(u64, got - i, VIOMMU_LEAF_ENTRIES -
-					(gfn + i) % VIOMMU_LEAF_ENTRIES);
 		for (k = 0; k < m; k++) {
 			unsigned long pfn = page_to_pfn(pages[i + k]);
 
@@ -207,7 +201,7 @@ static unsigned int viommu_pin_run(struct viommu_container *c, gfn_t gfn,
 				break;
 			e[k] = (u64)pfn << VIOMMU_PIN_PFN_SHIFT | flags;
 		}
-		viommu_leaf_count_add(leaf, k);
+		viommu_leaf_count_add(e, k);
 		if (k < m) {
 			i += k;
 			break;
@@ -252,16 +246,16 @@ static u32 viommu_frame_hva(struct viommu_container *c,
 	return KVM_VIOMMU_REFUSED_NONE;
 }
 
-/* Frames after @g, up to @max of them, absent from the table and its leaf. */
-static unsigned int viommu_absent_run(const u64 *leaf, gfn_t g,
-				      unsigned int max, gfn_t slot_last)
+/*
+ * How many of the @max entries from @e (from viommu_leaf_entries(), NULL
+ * for a leaf that does not exist), the first absent, are absent in a row.
+ */
+static unsigned int viommu_absent_run(const u64 *e, unsigned long max)
 {
 	unsigned int m;
 
-	for (m = 1; m < max && g + m <= slot_last &&
-	     (g + m) % VIOMMU_LEAF_ENTRIES; m++)
-		if (leaf && leaf[(g + m) % VIOMMU_LEAF_ENTRIES])
-			break;
+	for (m = 1; m < max && !(e && e[m]); m++)
+		;
 	return m;
 }
 
@@ -286,11 +280,10 @@ unsigned int viommu_pin_hold(struct viommu_container *c, gfn_t gfn,
 	u64 flags = 1 | (write ? VIOMMU_PIN_DIRTY : 0) |
 		    (c->bind_flags & KVM_VIOMMU_BIND_PREPIN ?
 		     VIOMMU_PIN_KEEP : 0);
-	u64 dirty = write ? VIOMMU_PIN_DIRTY : 0;
 	struct viommu_frame_cursor fc = { };
-	unsigned int i = 0, m, k, got;
-	unsigned long hva;
-	u64 *leaf, *e;
+	unsigned int i = 0, got;
+	unsigned long hva, m, k;
+	u64 *e;
 	gfn_t g;
 
 	*why = KVM_VIOMMU_REFUSED_NONE;
@@ -299,12 +292,10 @@ unsigned int viommu_pin_hold(struct viommu_container *c, gfn_t gfn,
 		*why = viommu_frame_hva(c, &fc, g, write, &hva);
 		if (*why)
 			return i;
-		leaf = viommu_leaf(&c->pins, g, false);
 		/* Frames left in the request, the leaf and the memslot. */
-		m = min_t(u64, min_t(u64, n - i, fc.last - g + 1),
-			  VIOMMU_LEAF_ENTRIES - g % VIOMMU_LEAF_ENTRIES);
-
-		e = leaf ? &leaf[g % VIOMMU_LEAF_ENTRIES] : NULL;
+		e = viommu_leaf_entries(&c->pins, g,
+					min_t(u64, n - i, fc.last - g + 1),
+					false, &m);
 		if (e && *e) {
 			/* Frames pinned already: one more hold each. */
 			for (k = 0; k < m && e[k]; k++) {
@@ -314,15 +305,15 @@ unsigned int viommu_pin_hold(struct viommu_container *c, gfn_t gfn,
 					*why = KVM_VIOMMU_REFUSED_PIN;
 					return i + k;
 				}
-				e[k] = (e[k] + 1) | dirty;
+				e[k] = (e[k] + 1) | (flags & VIOMMU_PIN_DIRTY);
 				pages[i + k] = viommu_pin_entry_page(e[k]);
 			}
 			i += k;
 			continue;
 		}
 
-		m = min_t(unsigned int, m, VIOMMU_PIN_RUN);
-		m = viommu_absent_run(leaf, g, m, fc.last);
+		m = viommu_absent_run(e, min_t(unsigned long, m,
+					       VIOMMU_PIN_RUN));
 		got = viommu_pin_run(c, g, m, hva, fc.ro, flags, pages + i, why);
 		if (!got)
 			return i;
@@ -414,27 +405,27 @@ int viommu_pin_keep(struct viommu_container *c, gfn_t gfn, gfn_t last,
 {
 	struct viommu_frame_cursor fc = { };
 	struct page *pages[64];
-	unsigned int m, got;
-	unsigned long hva;
+	unsigned long hva, m;
+	unsigned int got;
 	gfn_t g = gfn;
-	u64 *leaf, *e;
+	u64 *e;
 	u32 why;
 
 	while (g <= last) {
 		if (viommu_frame_hva(c, &fc, g, false, &hva))
 			return -EFAULT;
-		leaf = viommu_leaf(&c->pins, g, false);
-		e = leaf ? &leaf[g % VIOMMU_LEAF_ENTRIES] : NULL;
+		/* Frames left in the range, the leaf, the memslot, @pages. */
+		e = viommu_leaf_entries(&c->pins, g,
+					min_t(u64, min(last, fc.last) - g + 1,
+					      ARRAY_SIZE(pages)),
+					false, &m);
 		if (e && *e) {
 			if (!(*e & VIOMMU_PIN_KEEP))
 				*e |= VIOMMU_PIN_KEEP | VIOMMU_PIN_MARK;
 			g++;
 			continue;
 		}
-		m = viommu_absent_run(leaf, g,
-				      min_t(u64, last - g + 1,
-					    ARRAY_SIZE(pages)), fc.last);
-		got = viommu_pin_run(c, g, m, hva, fc.ro,
+		got = viommu_pin_run(c, g, viommu_absent_run(e, m), hva, fc.ro,
 				     VIOMMU_PIN_KEEP | VIOMMU_PIN_MARK, pages,
 				     &why);
 		if (!got)

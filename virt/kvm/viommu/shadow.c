@@ -174,21 +174,19 @@ static unsigned long viommu_shadow_fill(struct viommu_refresh_ctx *r,
 					u64 entry)
 {
 	unsigned long done = 0, m, k, added;
-	u64 *leaf, *e;
+	u64 *e;
 
 	while (done < n) {
-		leaf = viommu_leaf(&r->t->shadow, index + done, true);
-		if (!leaf)
+		e = viommu_leaf_entries(&r->t->shadow, index + done, n - done,
+					true, &m);
+		if (!e)
 			break;
-		e = &leaf[(index + done) % VIOMMU_LEAF_ENTRIES];
-		m = min(n - done, VIOMMU_LEAF_ENTRIES -
-				  (index + done) % VIOMMU_LEAF_ENTRIES);
 		for (k = 0, added = 0; k < m; k++) {
 			added += !e[k];
 			e[k] = entry;
 			entry += BIT_ULL(VIOMMU_SHADOW_GFN_SHIFT);
 		}
-		viommu_leaf_count_add(leaf, added);
+		viommu_leaf_count_add(e, added);
 		done += m;
 	}
 	return done;
@@ -207,16 +205,14 @@ static unsigned long viommu_shadow_scan(struct viommu_refresh_ctx *r,
 	const u64 *e;
 
 	while (done < n) {
-		e = viommu_leaf(&r->t->shadow, index + done, false);
-		m = min(n - done, VIOMMU_LEAF_ENTRIES -
-				  (index + done) % VIOMMU_LEAF_ENTRIES);
+		e = viommu_leaf_entries(&r->t->shadow, index + done, n - done,
+					false, &m);
 		if (!e) {
 			if (want)
 				break;
 			done += m;
 			continue;
 		}
-		e += (index + done) % VIOMMU_LEAF_ENTRIES;
 		if (!want) {
 			for (k = 0; k < m && !e[k]; k++)
 				;
@@ -240,18 +236,16 @@ static bool viommu_shadow_any_same(struct viommu_refresh_ctx *r,
 				   u64 want)
 {
 	unsigned long k, j, m;
-	const u64 *leaf;
+	const u64 *e;
 
 	for (k = 0; k < n; k += m) {
-		leaf = viommu_leaf(&r->t->shadow, index + k, false);
-		m = min(n - k, VIOMMU_LEAF_ENTRIES -
-			       (index + k) % VIOMMU_LEAF_ENTRIES);
-		if (!leaf)
+		e = viommu_leaf_entries(&r->t->shadow, index + k, n - k, false,
+					&m);
+		if (!e)
 			continue;
-		leaf += (index + k) % VIOMMU_LEAF_ENTRIES;
 		for (j = 0; j < m; j++)
-			if (leaf[j] &&
-			    viommu_shadow_same(leaf[j], want +
+			if (e[j] &&
+			    viommu_shadow_same(e[j], want +
 					       ((k + j) <<
 						VIOMMU_SHADOW_GFN_SHIFT)))
 				return true;

@@ -278,10 +278,36 @@ static inline void viommu_leaf_set_count(u64 *leaf, unsigned long count)
 	set_page_private(virt_to_page(leaf), count);
 }
 
-/* The caller made @n empty entries of @leaf nonzero. */
-static inline void viommu_leaf_count_add(u64 *leaf, unsigned long n)
+/* The caller made @n empty entries of the leaf holding entry @e nonzero. */
+static inline void viommu_leaf_count_add(u64 *e, unsigned long n)
 {
-	viommu_leaf_set_count(leaf, viommu_leaf_count(leaf) + n);
+	viommu_leaf_set_count(PTR_ALIGN_DOWN(e, PAGE_SIZE),
+			      viommu_leaf_count(PTR_ALIGN_DOWN(e, PAGE_SIZE)) +
+			      n);
+}
+
+/**
+ * viommu_leaf_entries - the entries from @index on, within one leaf
+ * @l: the array.
+ * @index: first entry index.
+ * @n: most entries wanted.
+ * @alloc: allocate the leaf if it does not exist.
+ * @m: set to the number of entries from @index to the end of the request
+ *	or of the leaf, whichever comes first.
+ *
+ * For loops that go over a range a leaf at a time.
+ *
+ * Return: entry @index (the next *@m follow it), or NULL when the leaf
+ * does not exist and @alloc is false or allocation failed.
+ */
+static inline u64 *viommu_leaf_entries(struct viommu_leaves *l,
+				       unsigned long index, unsigned long n,
+				       bool alloc, unsigned long *m)
+{
+	u64 *leaf = viommu_leaf(l, index, alloc);
+
+	*m = min(n, VIOMMU_LEAF_ENTRIES - index % VIOMMU_LEAF_ENTRIES);
+	return leaf ? leaf + index % VIOMMU_LEAF_ENTRIES : NULL;
 }
 
 /**

@@ -27,6 +27,9 @@
  *   beyond viommu_fmt_iova_last() and a misaligned root, without emitting;
  *   a nonzero emit return stops the walk and is returned.
  * - viommu_fmt_get() and viommu_fmt_supported() agree.
+ * - For every format, decode_run() agrees with decode() entry by entry on
+ *   chunks built to continue their first entry, with changes mixed in
+ *   (which is how the linear formats' promise is held to account).
  *
  * Output is TAP; the exit status is nonzero when any check fails.  A
  * failing random check names its seed; "fmt_test SEED" reruns that seed
@@ -737,6 +740,175 @@ static void test_stop(struct h_ctx *c)
 	}
 }
 
+/* ---- decode_run against decode, for every format ---- */
+
+/* Formats whose entries are stored big-endian in guest memory. */
+static bool fmt_big_endian(u32 format)
+{
+	return format == KVM_VIOMMU_FMT_S390_ZPCI ||
+	       format == KVM_VIOMMU_FMT_SPAPR_TCE;
+}
+
+/* An entry as the guest stores it. */
+static u64 to_guest(u32 format, u64 e)
+{
+	return fmt_big_endian(format) ? htobe64(e) : htole64(e);
+}
+
+static u64 from_guest(u32 format, u64 raw)
+{
+	return fmt_big_endian(format) ? be64toh(raw) : le64toh(raw);
+}
+
+/*
+ * What decode_run() must return, from the format's decode() alone: the
+ * number of entries from the first that are all NONE, or all LEAF with its
+ * permissions mapping consecutive memory (1 for anything else).
+ */
+static unsigned int ref_decode_run(const struct viommu_fmt *f,
+				   const struct viommu_fmt_cfg *cfg,
+				   unsigned int level, unsigned int shift,
+				   u64 iova, const u64 *raw, unsigned int n,
+				   struct viommu_pte *pte)
+{
+	struct viommu_pte next;
+	unsigned int i;
+
+	memset(pte, 0, sizeof(*pte));
+	f->decode(cfg, level, iova, raw[0], pte);
+	if (pte->kind != VIOMMU_PTE_NONE && pte->kind != VIOMMU_PTE_LEAF)
+		return 1;
+	for (i = 1; i < n; i++) {
+		u64 step = (u64)i << shift;
+
+		memset(&next, 0, sizeof(next));
+		f->decode(cfg, level, iova + step, raw[i], &next);
+		if (next.kind != pte->kind ||
+		    (next.kind == VIOMMU_PTE_LEAF &&
+		     (next.prot != pte->prot || pte->addr + step < pte->addr ||
+		      next.addr != pte->addr + step)))
+			break;
+	}
+	return i;
+}
+
+/*
+ * A first entry shaped to decode as something more often than a random
+ * one would: high and low bits cleared, and address bits from @shift set
+ * in a row (a leaf near the top of its address field, where adding to it
+ * carries out).
+ */
+static u64 shaped_entry(unsigned int shift)
+{
+	u64 e = rnd();
+	unsigned int hi, lo;
+
+	if (chance(60))
+		e &= GENMASK_ULL(shift + rnd_below(64 - shift), 0);
+	if (chance(60))
+		e &= ~GENMASK_ULL(2 + rnd_below(shift - 2), 2);
+	if (chance(30)) {
+		lo = shift + rnd_below(64 - shift);
+		hi = lo + rnd_below(64 - lo);
+		e |= GENMASK_ULL(hi, lo);
+	}
+	return e;
+}
+
+struct run_stats {
+	unsigned long chunks, leaf_runs, bad;
+};
+
+/*
+ * 2000 chunks of entries at @level of a table with @cfg, each mostly
+ * continuing its first entry (plus 1 << shift for a leaf, equal for
+ * anything else), some changed by one bit or replaced: decode_run() must
+ * agree with ref_decode_run() on the count and on the first entry.
+ */
+static void decode_run_chunks(const struct viommu_fmt *f, u32 format,
+			      const struct viommu_fmt_cfg *cfg,
+			      unsigned int level, struct run_stats *st)
+{
+	unsigned int shift = f->level_shift(cfg, level);
+	unsigned int r, i, n, got, want;
+	u64 raw[VIOMMU_WALK_CHUNK], e, v, iova;
+	struct viommu_pte gp, wp;
+	bool leaf, same;
+
+	for (r = 0; r < 2000; r++) {
+		n = 1 + rnd_below(VIOMMU_WALK_CHUNK);
+		e = shaped_entry(shift);
+		iova = rnd() & ~(BIT_ULL(shift) - 1);
+		raw[0] = to_guest(format, e);
+		memset(&wp, 0, sizeof(wp));
+		f->decode(cfg, level, iova, raw[0], &wp);
+		leaf = wp.kind == VIOMMU_PTE_LEAF;
+		for (i = 1; i < n; i++) {
+			v = leaf ? e + ((u64)i << shift) : e;
+			if (chance(5))
+				v ^= BIT_ULL(rnd_below(64));
+			else if (chance(2))
+				v = rnd();
+			raw[i] = to_guest(format, v);
+		}
+		memset(&gp, 0, sizeof(gp));
+		got = f->decode_run(cfg, level, shift, iova, raw, n, &gp);
+		want = ref_decode_run(f, cfg, level, shift, iova, raw, n, &wp);
+		st->chunks++;
+		st->leaf_runs += leaf && want > 1;
+		same = gp.kind == VIOMMU_PTE_NONE ||
+		       (gp.kind == VIOMMU_PTE_LEAF &&
+			gp.addr == wp.addr && gp.prot == wp.prot) ||
+		       !memcmp(&gp, &wp, sizeof(gp));
+		if (got == want && gp.kind == wp.kind && same)
+			continue;
+		if (st->bad++)
+			continue;
+		diag("%s levels %u page_shift %u level %u: first %#llx (CPU order %#llx)",
+		     f->name, cfg->levels, cfg->page_shift, level,
+		     (unsigned long long)raw[0],
+		     (unsigned long long)from_guest(format, raw[0]));
+		diag("  %u entries: decode_run says %u, decode %u", n, got, want);
+	}
+}
+
+/*
+ * At every level of every layout of every format, decode_run() agrees
+ * with decode() entry by entry.  This holds a format that uses
+ * VIOMMU_FMT_DECODE_RUN_LINEAR() to its promise; the count of leaf runs
+ * makes sure runs were exercised.
+ */
+static void test_decode_run(void)
+{
+	struct viommu_fmt_cfg cfg = { };
+	const struct viommu_fmt *f;
+	unsigned int levels, level;
+	struct run_stats st;
+	u32 format;
+
+	for (format = 0; format < KVM_VIOMMU_FMT_COUNT; format++) {
+		f = viommu_fmt_get(format);
+		if (!f)
+			continue;
+		memset(&st, 0, sizeof(st));
+		for (levels = f->min_levels; levels <= f->max_levels; levels++) {
+			cfg.levels = levels;
+			for (cfg.page_shift = f->min_page_shift;
+			     cfg.page_shift <= f->max_page_shift;
+			     cfg.page_shift++) {
+				if (viommu_fmt_check(f, &cfg))
+					continue;
+				for (level = 1; level <= levels; level++)
+					decode_run_chunks(f, format, &cfg,
+							  level, &st);
+			}
+		}
+		check(!st.bad && st.leaf_runs >= 100,
+		      "%s: decode_run agrees with decode on %lu chunks (%lu runs of leaves), %lu disagree",
+		      f->name, st.chunks, st.leaf_runs, st.bad);
+	}
+}
+
 static void test_registry(void)
 {
 	u64 mask = viommu_fmt_supported();
@@ -780,6 +952,7 @@ int main(int argc, char **argv)
 	if (argc <= 1) {
 		rng_state = 1;
 		test_registry();
+		test_decode_run();
 		test_args(c);
 		test_stop(c);
 		test_ps_high(c);

@@ -134,6 +134,7 @@ bad:
 	pte->refusal = KVM_VIOMMU_REFUSED_RESERVED_BITS;
 }
 
+/* Not linear: a NextLevel 7 page's address depends on the IOVA. */
 VIOMMU_FMT_DECODE_RUN(amd_v1)
 
 const struct viommu_fmt viommu_fmt_amd_v1 = {

@@ -162,8 +162,8 @@ static void arm_lpae_s2_decode(const struct viommu_fmt_cfg *cfg,
 	arm_lpae_decode(level, raw, true, pte);
 }
 
-VIOMMU_FMT_DECODE_RUN(arm_lpae_s1)
-VIOMMU_FMT_DECODE_RUN(arm_lpae_s2)
+VIOMMU_FMT_DECODE_RUN_LINEAR(arm_lpae_s1, false, LPAE_ADDR)
+VIOMMU_FMT_DECODE_RUN_LINEAR(arm_lpae_s2, false, LPAE_ADDR)
 
 const struct viommu_fmt viommu_fmt_arm_lpae_s1 = {
 	.name = "arm-lpae-s1",

@@ -136,7 +136,7 @@ static void s390_zpci_decode(const struct viommu_fmt_cfg *cfg,
 	pte->prot = prot;
 }
 
-VIOMMU_FMT_DECODE_RUN(s390_zpci)
+VIOMMU_FMT_DECODE_RUN_LINEAR(s390_zpci, true, ZPCI_PTE_ADDR)
 
 const struct viommu_fmt viommu_fmt_s390_zpci = {
 	.name = "s390-zpci",

@@ -184,7 +184,8 @@ int viommu_spapr_tce_entry(const struct viommu_fmt_cfg *cfg, u64 root,
 	return 0;
 }
 
-VIOMMU_FMT_DECODE_RUN(spapr_tce)
+VIOMMU_FMT_DECODE_RUN_LINEAR(spapr_tce, true,
+			     GENMASK_ULL(TCE_ADDR_LAST, TCE_TABLE_SHIFT))
 
 const struct viommu_fmt viommu_fmt_spapr_tce = {
 	.name = "spapr-tce",

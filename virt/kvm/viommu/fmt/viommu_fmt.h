@@ -111,7 +111,7 @@ struct viommu_fmt_cfg {
  *	into @pte as @decode does, and return how many of them, from the
  *	first and at least 1, form one run: all NONE, or all LEAF with one
  *	permission mapping consecutive guest memory.  Defined with
- *	VIOMMU_FMT_DECODE_RUN(), which calls @decode on every entry.
+ *	VIOMMU_FMT_DECODE_RUN() or VIOMMU_FMT_DECODE_RUN_LINEAR().
  *
  * Levels count from 1 (the leaf-most table) up to the configured number;
  * entries are 8 bytes, tables are indexed by bits
@@ -140,26 +140,80 @@ struct viommu_fmt {
 				   struct viommu_pte *pte);
 };
 
+/* An entry as stored in guest memory, in CPU byte order. */
+static __always_inline u64 viommu_raw_to_cpu(bool big_endian, u64 raw)
+{
+	return big_endian ? viommu_be64_to_cpu(raw) : viommu_le64_to_cpu(raw);
+}
+
+/*
+ * How many of the @n entries @raw, the first a leaf, continue it as the
+ * raw arithmetic of a linear format says (see viommu_decode_run()): each
+ * the one before plus 1 << @shift, with no carry out of @mask.
+ */
+static __always_inline unsigned int
+viommu_linear_run(bool big_endian, u64 mask, unsigned int shift,
+		  const u64 *raw, unsigned int n)
+{
+	u64 e = viommu_raw_to_cpu(big_endian, raw[0]);
+	u64 room = (mask - (e & mask)) >> shift;
+	unsigned int i;
+
+	if (room < n - 1)
+		n = room + 1;
+	for (i = 1; i < n; i++) {
+		e += BIT_ULL(shift);
+		if (viommu_raw_to_cpu(big_endian, raw[i]) != e)
+			break;
+	}
+	return i;
+}
+
 /*
  * The body of every format's decode_run: @decode is a format's own static
  * decoder, inlined here, so a run costs one indirect call per table chunk
  * rather than one per entry.
+ *
+ * A format whose leaves are linear in their entries passes @linear_mask,
+ * the bits of an entry (in CPU byte order; stored big-endian when
+ * @big_endian) that hold a leaf's address, and promises, for a table at
+ * @level and any IOVA of it:
+ *
+ * - an entry equal to one that decodes as NONE decodes as NONE;
+ * - if entry e decodes as a LEAF of address a and permissions p, then
+ *   e + (k << @shift), for any k with (e & mask) + (k << @shift) <= mask,
+ *   decodes as a LEAF of address a + (k << @shift) and permissions p.
+ *
+ * Then the entries that continue a run exactly so are compared, not
+ * decoded; the first that does not, and those after it, are decoded.
+ * fmt_test holds every format that makes the promise to it.  A format
+ * whose entries can mean different things at different IOVAs (AMD-Vi's
+ * NextLevel 7 pages) passes 0.
  */
 static __always_inline unsigned int
 viommu_decode_run(void (*decode)(const struct viommu_fmt_cfg *cfg,
 				 unsigned int level, u64 iova, u64 raw,
 				 struct viommu_pte *pte),
+		  bool big_endian, u64 linear_mask,
 		  const struct viommu_fmt_cfg *cfg, unsigned int level,
 		  unsigned int shift, u64 iova, const u64 *raw, unsigned int n,
 		  struct viommu_pte *pte)
 {
 	struct viommu_pte next;
-	unsigned int i;
+	unsigned int i = 1;
 
 	decode(cfg, level, iova, raw[0], pte);
-	if (pte->kind != VIOMMU_PTE_NONE && pte->kind != VIOMMU_PTE_LEAF)
+	if (pte->kind == VIOMMU_PTE_NONE) {
+		while (linear_mask && i < n && raw[i] == raw[0])
+			i++;
+	} else if (pte->kind == VIOMMU_PTE_LEAF) {
+		if (linear_mask)
+			i = viommu_linear_run(big_endian, linear_mask, shift,
+					      raw, n);
+	} else {
 		return 1;
-	for (i = 1; i < n; i++) {
+	}
+	for (; i < n; i++) {
 		u64 step = (u64)i << shift;
 
 		next.kind = VIOMMU_PTE_BAD;
@@ -174,17 +228,27 @@ viommu_decode_run(void (*decode)(const struct viommu_fmt_cfg *cfg,
 	return i;
 }
 
-/* Define <name>_decode_run() from <name>_decode(), for struct viommu_fmt. */
-#define VIOMMU_FMT_DECODE_RUN(name)					\
+/*
+ * Define <name>_decode_run() from <name>_decode(), for struct viommu_fmt:
+ * VIOMMU_FMT_DECODE_RUN() decodes every entry; a format that makes the
+ * promise of viommu_decode_run() uses VIOMMU_FMT_DECODE_RUN_LINEAR(), with
+ * its entries' byte order and address bits (an expression that may use
+ * @cfg and @level).
+ */
+#define VIOMMU_FMT_DECODE_RUN_LINEAR(name, big_endian, linear_mask)	\
 static unsigned int name##_decode_run(const struct viommu_fmt_cfg *cfg,	\
 				      unsigned int level,		\
 				      unsigned int shift, u64 iova,	\
 				      const u64 *raw, unsigned int n,	\
 				      struct viommu_pte *pte)		\
 {									\
-	return viommu_decode_run(name##_decode, cfg, level, shift, iova,	\
+	return viommu_decode_run(name##_decode, big_endian,		\
+				 linear_mask, cfg, level, shift, iova,	\
 				 raw, n, pte);				\
 }
+
+#define VIOMMU_FMT_DECODE_RUN(name)					\
+	VIOMMU_FMT_DECODE_RUN_LINEAR(name, false, 0)
 
 /**
  * enum viommu_span_kind - what the guest table says about a span of IOVAs

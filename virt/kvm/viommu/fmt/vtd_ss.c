@@ -117,7 +117,8 @@ static void vtd_ss_decode(const struct viommu_fmt_cfg *cfg,
 	pte->addr = e & VTD_SS_ADDR;
 }
 
-VIOMMU_FMT_DECODE_RUN(vtd_ss)
+VIOMMU_FMT_DECODE_RUN_LINEAR(vtd_ss, false,
+			     VTD_SS_ADDR & ~vtd_ss_rsvd_addr(cfg))
 
 const struct viommu_fmt viommu_fmt_vtd_ss = {
 	.name = "vtd-ss",

@@ -94,7 +94,7 @@ static void x86_64_decode(const struct viommu_fmt_cfg *cfg,
 	pte->addr = e & X86_PTE_ADDR & ~(align - 1);
 }
 
-VIOMMU_FMT_DECODE_RUN(x86_64)
+VIOMMU_FMT_DECODE_RUN_LINEAR(x86_64, false, X86_PTE_ADDR)
 
 const struct viommu_fmt viommu_fmt_x86_64 = {
 	.name = "x86-64",

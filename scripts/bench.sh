@@ -28,7 +28,8 @@
 # (arguments of viommu_bench: "-t BUDGET_S" time budget, default 540 s, so
 # that make bench takes about 10 minutes; "-s REPS_SCALE", "-p MAX_ROUNDS",
 # "-l PRELOAD_SHARE" share of the time for the preload ladders, default
-# 0.25, 0 to skip them).
+# 0.25, 0 to skip them; "-a ARM,..." and "-k K,..." measure only those
+# arms and k, e.g. -a B-pre,R -k 512).
 set -euo pipefail
 
 TOP=$(cd "$(dirname "$0")/.." && pwd)

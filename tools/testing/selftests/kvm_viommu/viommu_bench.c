@@ -190,6 +190,10 @@ struct bench {
 	struct series vs[NR_VARMS];	/* ns per invalidation, k = 1 */
 	double vfix_lo, vfix_hi;	/* vcpu_fixed_ratio()'s interval */
 	unsigned long vexits[NR_VARMS];	/* exits to the VMM, all samples */
+	unsigned int arm_sel;		/* -a: BIT(enum arm) measured */
+	unsigned int varm_sel;		/* -a: BIT(enum varm) measured */
+	unsigned int k_sel;		/* -k: BIT(index in ks) measured */
+	char sel[160];			/* -a and -k as given, or empty */
 };
 
 static struct bench b;
@@ -802,13 +806,33 @@ static void vcpu_block(enum varm va, const unsigned int reps)
 	struct guest_code gc = { };
 	unsigned int r;
 
-	if (b.vcpu_err)
+	if (b.vcpu_err || !(b.varm_sel & 1u << va))
 		return;
 	/* Warm-up, not recorded. */
 	if (vcpu_sample(va, &gc, false))
 		for (r = 0; r < reps && vcpu_sample(va, &gc, true); r++)
 			;
 	free(gc.buf);
+}
+
+/* The arms each kind of block measures (R runs in two kinds). */
+static const unsigned int kind_arms[NR_KINDS] = {
+	[BLK_T] = 1u << ARM_A | 1u << ARM_AP,
+	[BLK_K] = 1u << ARM_B | 1u << ARM_C | 1u << ARM_R,
+	[BLK_P] = 1u << ARM_BP | 1u << ARM_CP | 1u << ARM_R,
+	[BLK_M] = 1u << ARM_BM,
+};
+
+static const unsigned int kind_varms[NR_KINDS] = {
+	[BLK_T] = 1u << VARM_A,
+	[BLK_K] = 1u << VARM_C | 1u << VARM_N,
+};
+
+/* Does -a leave anything for a block of @kind to measure? */
+static bool kind_selected(enum kind kind)
+{
+	return (kind_arms[kind] & b.arm_sel) ||
+	       (kind_varms[kind] & b.varm_sel);
 }
 
 /*
@@ -819,7 +843,7 @@ static void block(enum kind kind, const unsigned int *reps,
 		  unsigned int vcpu_reps)
 {
 	enum arm arms[3];
-	unsigned int na = 0, ki, r, j;
+	unsigned int na = 0, ki, r, i, j;
 
 	switch (kind) {
 	case BLK_T:
@@ -854,6 +878,11 @@ static void block(enum kind kind, const unsigned int *reps,
 		if (!b.raw_err)
 			arms[na++] = ARM_R;
 	}
+	/* Keep the arms -a selected, in order. */
+	for (i = j = 0; i < na; i++)
+		if (b.arm_sel & 1u << arms[i])
+			arms[j++] = arms[i];
+	na = j;
 
 	/* Warm-up, not recorded: caches, page tables, the worker. */
 	for (j = 0; j < na; j++) {
@@ -867,6 +896,8 @@ static void block(enum kind kind, const unsigned int *reps,
 			if (arms[j] == ARM_R)
 				continue;
 			for (ki = 0; ki < NR_K; ki++) {
+				if (!(b.k_sel & 1u << ki))
+					continue;
 				counted(arms[j], OP_MAP, ki);
 				if (ki == NR_K - 1 && arms[j] == ARM_B)
 					bookkeeping(BOOK_B4096);
@@ -879,6 +910,8 @@ static void block(enum kind kind, const unsigned int *reps,
 	b.blocks[kind]++;
 
 	for (ki = 0; ki < NR_K; ki++) {
+		if (!(b.k_sel & 1u << ki))
+			continue;
 		for (r = 0; r < reps[ki]; r++) {
 			for (j = 0; j < na; j++) {
 				enum arm arm = arms[(r + j) % na];
@@ -1585,6 +1618,9 @@ static void report(double secs, unsigned int rounds)
 	       rounds, b.blocks[BLK_T], b.blocks[BLK_K], b.blocks[BLK_P],
 	       b.blocks[BLK_M]);
 	printf("%u preload ladders, %.0f s\n", b.ladders, secs);
+	if (*b.sel)
+		printf("measured only what%s selects; \"-\" and %s\n",
+		       b.sel, "\"unavailable\" mark the rest");
 	printf("medians of ns per invalidation / k\n");
 	printf("A: type1 page by page; A': type1 one call per run; B: REFRESH; C: doorbell;\n");
 	printf("B-pre, C-pre: B, C bound with KVM_VIOMMU_BIND_PREPIN; ");
@@ -1638,9 +1674,78 @@ static void vcpu_setup(void)
 
 static void usage(void)
 {
+	unsigned int i;
+
 	fprintf(stderr, "Usage: viommu_bench [-t BUDGET_S] [-s REPS_SCALE] ");
-	fprintf(stderr, "[-p MAX_ROUNDS] [-l PRELOAD_SHARE]\n");
+	fprintf(stderr, "[-p MAX_ROUNDS] [-l PRELOAD_SHARE] [-a ARM,...] ");
+	fprintf(stderr, "[-k K,...]\n  ARM:");
+	for (i = 0; i < NR_ARMS; i++)
+		fprintf(stderr, " %s", arm_name[i]);
+	for (i = 0; i < NR_VARMS; i++)
+		fprintf(stderr, " %s", varm_name[i]);
+	fprintf(stderr, " (default: all)\n  K:");
+	for (i = 0; i < NR_K; i++)
+		fprintf(stderr, " %u", ks[i]);
+	fprintf(stderr, " (default: all)\n");
 	exit(2);
+}
+
+/* Index of @name in @names[@n], or -1. */
+static int name_index(const char * const *names, unsigned int n,
+		      const char *name)
+{
+	unsigned int i;
+
+	for (i = 0; i < n; i++)
+		if (!strcmp(names[i], name))
+			return i;
+	return -1;
+}
+
+/* -a: a comma-separated list of arm names. */
+static void select_arms(char *list)
+{
+	char *save, *name;
+	int i;
+
+	b.arm_sel = 0;
+	b.varm_sel = 0;
+	for (name = strtok_r(list, ",", &save); name;
+	     name = strtok_r(NULL, ",", &save)) {
+		i = name_index(arm_name, NR_ARMS, name);
+		if (i >= 0) {
+			b.arm_sel |= 1u << i;
+			continue;
+		}
+		i = name_index(varm_name, NR_VARMS, name);
+		if (i < 0) {
+			fprintf(stderr, "viommu_bench: -a: no arm '%s'\n", name);
+			usage();
+		}
+		b.varm_sel |= 1u << i;
+	}
+}
+
+/* -k: a comma-separated list of k among ks[]. */
+static void select_ks(char *list)
+{
+	char *save, *k, *end;
+	unsigned int i;
+
+	b.k_sel = 0;
+	for (k = strtok_r(list, ",", &save); k;
+	     k = strtok_r(NULL, ",", &save)) {
+		unsigned long v = strtoul(k, &end, 10);
+
+		for (i = 0; i < NR_K; i++)
+			if (*k && !*end && ks[i] == v)
+				break;
+		if (i == NR_K) {
+			fprintf(stderr, "viommu_bench: -k: no k '%s'\n", k);
+			usage();
+		}
+		b.k_sel |= 1u << i;
+	}
 }
 
 /* Create every guest table page once, then leave the table empty. */
@@ -1663,10 +1768,24 @@ int main(int argc, char **argv)
 	unsigned int reps[NR_K], ki, rounds = 0, max_rounds = 1000;
 	unsigned int ladder_reps, vcpu_reps;
 	char path[64];
+	size_t l;
 	int c;
 
-	while ((c = getopt(argc, argv, "t:s:p:l:")) != -1) {
+	b.arm_sel = (1u << NR_ARMS) - 1;
+	b.varm_sel = (1u << NR_VARMS) - 1;
+	b.k_sel = (1u << NR_K) - 1;
+	while ((c = getopt(argc, argv, "t:s:p:l:a:k:")) != -1) {
 		switch (c) {
+		case 'a':
+		case 'k':
+			l = strlen(b.sel);
+			snprintf(b.sel + l, sizeof(b.sel) - l, " -%c %s", c,
+				 optarg);
+			if (c == 'a')
+				select_arms(optarg);
+			else
+				select_ks(optarg);
+			break;
 		case 't':
 			budget = atof(optarg);
 			break;
@@ -1701,8 +1820,12 @@ int main(int argc, char **argv)
 	vmm_init(&b.v);
 	b.container = -1;
 	b.raw_err = -1;
-	b.preload_ok = share > 0;
-	snprintf(b.preload_why, sizeof(b.preload_why), "disabled (-l 0)");
+	/* The preload ladder times B at k = 512. */
+	b.preload_ok = share > 0 && b.arm_sel & 1u << ARM_B &&
+		       b.k_sel & 1u << K512;
+	snprintf(b.preload_why, sizeof(b.preload_why), "%s",
+		 share > 0 ? "B at k=512 not selected (-a, -k)" :
+			     "disabled (-l 0)");
 	if (atexit(raw_cleanup))
 		die("atexit");
 	if (!edu_find(b.v.bdf, sizeof(b.v.bdf), &b.v.group_id))
@@ -1725,8 +1848,9 @@ int main(int argc, char **argv)
 		die("eventfd: %s", strerror(errno));
 	vcpu_setup();
 
-	printf("viommu_bench: edu %s (group %d), k = 1..4096, budget %.0f s, preload share %.2f\n",
+	printf("viommu_bench: edu %s (group %d), k = 1..4096, budget %.0f s, preload share %.2f",
 	       b.v.bdf, b.v.group_id, budget, share);
+	printf("%s%s\n", *b.sel ? ", selected:" : "", b.sel);
 	start = now_ns();
 	while (rounds < max_rounds) {
 		/* T K P, P K T, ...: each kind's mean position is the same. */
@@ -1740,7 +1864,8 @@ int main(int argc, char **argv)
 		for (i = 0; i < NR_KINDS; i++) {
 			enum kind kind = order[rounds & 1][i];
 
-			if (kind == BLK_P && b.prepin_err)
+			if ((kind == BLK_P && b.prepin_err) ||
+			    !kind_selected(kind))
 				continue;
 			block(kind, reps, vcpu_reps);
 		}

@@ -194,6 +194,7 @@ struct bench {
 	unsigned int varm_sel;		/* -a: BIT(enum varm) measured */
 	unsigned int k_sel;		/* -k: BIT(index in ks) measured */
 	char sel[160];			/* -a and -k as given, or empty */
+	bool icount;			/* -i: guest ns are instructions */
 };
 
 static struct bench b;
@@ -1612,8 +1613,11 @@ static void report(double secs, unsigned int rounds)
 
 	uname(&u);
 	printf("=== BENCH SUMMARY BEGIN\n");
-	printf("kvm-viommu bench: kernel %s, QEMU TCG (absolute times mean little; ratios do)\n",
-	       u.release);
+	printf("kvm-viommu bench: kernel %s, QEMU TCG", u.release);
+	if (b.icount)
+		printf(" -icount shift=0: a guest ns is one instruction\n");
+	else
+		printf(" (absolute times mean little; ratios do)\n");
 	printf("%u rounds of blocks (type1 %u | kvm-viommu %u | pre-pinned %u | merging %u), ",
 	       rounds, b.blocks[BLK_T], b.blocks[BLK_K], b.blocks[BLK_P],
 	       b.blocks[BLK_M]);
@@ -1678,7 +1682,7 @@ static void usage(void)
 
 	fprintf(stderr, "Usage: viommu_bench [-t BUDGET_S] [-s REPS_SCALE] ");
 	fprintf(stderr, "[-p MAX_ROUNDS] [-l PRELOAD_SHARE] [-a ARM,...] ");
-	fprintf(stderr, "[-k K,...]\n  ARM:");
+	fprintf(stderr, "[-k K,...] [-i]\n  ARM:");
 	for (i = 0; i < NR_ARMS; i++)
 		fprintf(stderr, " %s", arm_name[i]);
 	for (i = 0; i < NR_VARMS; i++)
@@ -1687,6 +1691,7 @@ static void usage(void)
 	for (i = 0; i < NR_K; i++)
 		fprintf(stderr, " %u", ks[i]);
 	fprintf(stderr, " (default: all)\n");
+	fprintf(stderr, "  -i: the VM runs with QEMU -icount shift=0 (say so)\n");
 	exit(2);
 }
 
@@ -1774,8 +1779,11 @@ int main(int argc, char **argv)
 	b.arm_sel = (1u << NR_ARMS) - 1;
 	b.varm_sel = (1u << NR_VARMS) - 1;
 	b.k_sel = (1u << NR_K) - 1;
-	while ((c = getopt(argc, argv, "t:s:p:l:a:k:")) != -1) {
+	while ((c = getopt(argc, argv, "t:s:p:l:a:k:i")) != -1) {
 		switch (c) {
+		case 'i':
+			b.icount = true;
+			break;
 		case 'a':
 		case 'k':
 			l = strlen(b.sel);

@@ -114,31 +114,58 @@ bool viommu_leaf_emptied(struct viommu_leaves *l, u64 *leaf,
 	return true;
 }
 
+/*
+ * The first nonzero entry of @leaf (leaf number @li) whose index is at
+ * least *@from and at most @last, its index in *@from; 0 when none.
+ */
+static u64 viommu_leaf_scan(const u64 *leaf, unsigned long li,
+			    unsigned long *from, unsigned long last)
+{
+	unsigned long base = li * VIOMMU_LEAF_ENTRIES;
+	unsigned long i = max(*from, base) - base;
+
+	for (; i < VIOMMU_LEAF_ENTRIES && base + i <= last; i++) {
+		if (leaf[i]) {
+			*from = base + i;
+			return leaf[i];
+		}
+	}
+	return 0;
+}
+
 /**
  * viommu_leaves_next - the next nonzero entry
  * @l: the array.
  * @index: in: where to start looking; out: the entry's index.
  * @last: last index to look at (inclusive).
  *
+ * Callers go through a range entry by entry, so the last leaf looked at is
+ * searched first, without the xarray, and the leaf holding the entry found
+ * becomes the last one.
+ *
  * Return: the entry's value, or 0 when there is none in [*@index, @last].
  */
 u64 viommu_leaves_next(struct viommu_leaves *l, unsigned long *index,
 		       unsigned long last)
 {
-	unsigned long li = *index / VIOMMU_LEAF_ENTRIES, i;
-	u64 *leaf;
+	unsigned long li = *index / VIOMMU_LEAF_ENTRIES;
+	u64 *leaf, v;
 
 	if (*index > last)
 		return 0;
+	if (l->last && l->last_index == li) {
+		v = viommu_leaf_scan(l->last, li, index, last);
+		/* The leaf ends at or after @last, or leaves room for li + 1. */
+		if (v || last / VIOMMU_LEAF_ENTRIES == li)
+			return v;
+		li++;
+	}
 	xa_for_each_range(&l->xa, li, leaf, li, last / VIOMMU_LEAF_ENTRIES) {
-		unsigned long base = li * VIOMMU_LEAF_ENTRIES;
-
-		i = max(*index, base) - base;
-		for (; i < VIOMMU_LEAF_ENTRIES && base + i <= last; i++) {
-			if (leaf[i]) {
-				*index = base + i;
-				return leaf[i];
-			}
+		v = viommu_leaf_scan(leaf, li, index, last);
+		if (v) {
+			l->last = leaf;
+			l->last_index = li;
+			return v;
 		}
 	}
 	return 0;

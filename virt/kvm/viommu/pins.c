@@ -524,15 +524,21 @@ u64 viommu_pin_unkeep(struct viommu_container *c, gfn_t gfn, gfn_t last)
 void viommu_pin_unkeep_orphans(struct viommu_container *c)
 {
 	unsigned long index = 0, hva;
-	gfn_t slot_last;
-	bool ro;
+	gfn_t slot_last = 0;
+	bool in_slot = false, ro;
 	u64 v;
 
 	while ((v = viommu_leaves_next(&c->pins, &index, ULONG_MAX))) {
-		if (v & VIOMMU_PIN_KEEP &&
-		    viommu_gm_frame(c, index, false, &hva, &ro, &slot_last))
-			viommu_pin_unkeep(c, index, index);
+		/* One lookup per memslot (stable under srcu), not per frame. */
+		if (v & VIOMMU_PIN_KEEP && !(in_slot && index <= slot_last)) {
+			in_slot = !viommu_gm_frame(c, index, false, &hva, &ro,
+						   &slot_last);
+			if (!in_slot)
+				viommu_pin_unkeep(c, index, index);
+		}
 		if (index++ == ULONG_MAX)
 			break;
+		if (!(index % 4096))
+			cond_resched();
 	}
 }

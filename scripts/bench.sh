@@ -32,7 +32,7 @@
 # arms and k, e.g. -a B-pre,R -k 512), KVM_VIOMMU_BENCH_CLOCK ("tcg", the
 # default: plain TCG, guest time paced by the host clock; "icount": QEMU
 # -icount shift=0, where a guest nanosecond is one guest instruction, and
-# viommu_bench's budget defaults to 100 s, about 7 minutes here).
+# viommu_bench's budget defaults to 100 s, 7 to 15 minutes here).
 set -euo pipefail
 
 TOP=$(cd "$(dirname "$0")/.." && pwd)
@@ -79,9 +79,9 @@ case "$SERIES" in
 *) die "KVM_VIOMMU_SERIES: unknown kernel series '$SERIES' (6.12 or 7.2)" ;;
 esac
 # Under -icount guest time advances by instructions, not with the host:
-# every timing is a count of the instructions run in between, and runs
-# about four times slower than guest time at TCG's speed here.  Its
-# medians are near exact, so a shorter budget does (a later -t wins).
+# every timing is a count of the instructions run in between, and a guest
+# second takes 4 to 9 host seconds here.  Its medians are near exact, so
+# a shorter budget does (a later -t in KVM_VIOMMU_BENCH_ARGS wins).
 case "$CLOCK" in
 tcg)
 	clock_title="QEMU TCG"

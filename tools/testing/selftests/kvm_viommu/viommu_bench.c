@@ -1729,6 +1729,8 @@ static void select_arms(char *list)
 		}
 		b.varm_sel |= 1u << i;
 	}
+	if (!b.arm_sel && !b.varm_sel)
+		usage();
 }
 
 /* -k: a comma-separated list of k among ks[]. */
@@ -1751,6 +1753,8 @@ static void select_ks(char *list)
 		}
 		b.k_sel |= 1u << i;
 	}
+	if (!b.k_sel)
+		usage();
 }
 
 /* Create every guest table page once, then leave the table empty. */

@@ -328,10 +328,12 @@ struct kvm_viommu_refresh {
  *	SET_IOMMU; a refresh flushes once, or once per 512 released pins.
  * @shadow_bytes: output: memory holding the shadows of all tables (what
  *	each IOVA page maps), 8 bytes per 4 KiB IOVA page in 4 KiB blocks
- *	of 2 MiB of IOVA.
+ *	of 2 MiB of IOVA, and up to two empty blocks per table kept for
+ *	reuse.
  * @pin_bytes: output: memory of the pin table (the host page behind each
  *	pinned guest page), 8 bytes per pinned 4 KiB guest page in 4 KiB
- *	blocks of 2 MiB of guest memory.
+ *	blocks of 2 MiB of guest memory, and up to two empty blocks kept
+ *	for reuse.
  * @bind_flags: output: the flags the container was bound with.
  * @__reserved: zero.
  *

@@ -125,6 +125,7 @@ static void init_walk(struct viommu_walk *w, const struct tcase *t, u64 root)
 	w->root = root;
 	w->read = h_read;
 	w->ctx = c;
+	w->buf = &h_walk_buf;
 }
 
 /* A random leaf descriptor's permission bits, and the prot they grant. */

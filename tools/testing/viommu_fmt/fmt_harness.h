@@ -29,6 +29,7 @@ static unsigned int h_nr_checks;
 static unsigned int h_nr_failed;
 static char h_diags[8192];	/* diag() lines, printed after the next check */
 static size_t h_diags_len;
+static struct viommu_walk_buf h_walk_buf;	/* for every walk: one at a time */
 
 static inline void check(bool ok, const char *fmt, ...)
 {

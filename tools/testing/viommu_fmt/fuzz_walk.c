@@ -230,6 +230,7 @@ int fuzz_one_input(const u8 *data, size_t size)
 {
 	static struct viommu_span whole[FUZZ_MAX_SAVED];
 	static struct viommu_span halves[FUZZ_MAX_SAVED];
+	static struct viommu_walk_buf buf;
 	struct fuzz_ctx c = { 0 };
 	struct viommu_walk w = { 0 };
 	struct fuzz_hdr h;
@@ -263,6 +264,7 @@ int fuzz_one_input(const u8 *data, size_t size)
 	w.read = mem_read;
 	w.emit = emit_check;
 	w.ctx = &c;
+	w.buf = &buf;
 	if (h.flags & FL_RAW_LAYOUT) {
 		w.cfg.levels = h.levels;
 		w.cfg.page_shift = h.page_shift;

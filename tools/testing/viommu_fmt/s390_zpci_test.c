@@ -118,6 +118,7 @@ static void init_walk(struct viommu_walk *w, u64 root)
 	w->root = root;
 	w->read = h_read;
 	w->ctx = c;
+	w->buf = &h_walk_buf;
 }
 
 /* ---- the encoder and its model ---- */

@@ -212,6 +212,7 @@ static void init_walk(struct viommu_walk *w, struct ctx *c,
 	w->read = mem_read;
 	w->emit = emit;
 	w->ctx = c;
+	w->buf = &h_walk_buf;
 }
 
 static u32 tce_prot(u64 e)

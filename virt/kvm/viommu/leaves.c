@@ -9,11 +9,14 @@
  * entry index / VIOMMU_LEAF_ENTRIES.  A dense run of entries therefore
  * costs 8 bytes each plus one xarray slot per 512, and the sequential
  * walks a refresh makes touch plain arrays.  An entry of zero is empty.
- * Each leaf counts its nonzero entries in its page's private field; a leaf
- * whose count drops to zero is freed, except that one empty leaf per
- * array is kept for the next allocation, so that mapping and unmapping
- * the same few pages over and over does not allocate each time.  The
- * last leaf looked up is remembered: walks go leaf by leaf.
+ * Each leaf counts its nonzero entries in its page's private field.  A
+ * leaf whose count drops to zero stays in the array, idle, until another
+ * leaf empties or a leaf is needed elsewhere: mapping and unmapping the
+ * same few pages over and over, as a guest's DMA buffers go, then neither
+ * allocates nor updates the xarray.  One more empty leaf, out of the
+ * array, is kept as the spare for the next allocation; other empty leaves
+ * are freed.  The last leaf looked up is remembered: walks go leaf by
+ * leaf.
  *
  * The caller serialises all access (viommu_container.lock).
  */
@@ -34,8 +37,34 @@ void viommu_leaves_init(struct viommu_leaves *l, u64 *bytes)
 {
 	xa_init(&l->xa);
 	l->spare = NULL;
+	l->idle = NULL;
 	l->bytes = bytes;
 	l->last = NULL;
+}
+
+/* Take the empty leaf @leaf (leaf number @li) out of the array. */
+static void viommu_leaf_retire(struct viommu_leaves *l, u64 *leaf,
+			       unsigned long li)
+{
+	xa_erase(&l->xa, li);
+	if (l->last == leaf)
+		l->last = NULL;
+	if (l->idle == leaf)
+		l->idle = NULL;
+	if (!l->spare) {
+		l->spare = leaf;
+		return;
+	}
+	free_page((unsigned long)leaf);
+	*l->bytes -= PAGE_SIZE;
+}
+
+/* The idle leaf, if it is still empty; else none. */
+static u64 *viommu_leaf_idle(struct viommu_leaves *l)
+{
+	if (l->idle && viommu_leaf_count(l->idle))
+		l->idle = NULL;
+	return l->idle;
 }
 
 /**
@@ -60,6 +89,9 @@ u64 *viommu_leaf_lookup(struct viommu_leaves *l, unsigned long index,
 	if (leaf || !alloc)
 		goto found;
 
+	/* A leaf for new entries: the spare, else the idle one, else new. */
+	if (!l->spare && viommu_leaf_idle(l))
+		viommu_leaf_retire(l, l->idle, l->idle_index);
 	leaf = l->spare;
 	l->spare = NULL;
 	if (!leaf) {
@@ -83,35 +115,34 @@ found:
 }
 
 /**
- * viommu_leaf_emptied - clear the last nonzero entry of a leaf
+ * viommu_leaf_cleared - count entries the caller has emptied
  * @l: the array.
- * @leaf: the leaf holding @index, whose count is at most 1.
- * @index: entry index.
+ * @leaf: the leaf holding entry @index.
+ * @index: index of an entry of @leaf.
+ * @n: nonzero entries of @leaf the caller has just set to zero.
  *
- * The slow path of viommu_leaf_set(): the leaf, now empty, leaves the array
- * and is kept as the spare or freed.
- *
- * Return: true when the leaf is gone (false only for a leaf whose count
- * was already wrong).
+ * A leaf left with no nonzero entry becomes the idle leaf, in place; the
+ * leaf idle before, if still empty, leaves the array.
  */
-bool viommu_leaf_emptied(struct viommu_leaves *l, u64 *leaf,
-			 unsigned long index)
+void viommu_leaf_cleared(struct viommu_leaves *l, u64 *leaf,
+			 unsigned long index, unsigned long n)
 {
-	leaf[index % VIOMMU_LEAF_ENTRIES] = 0;
-	if (WARN_ON_ONCE(!viommu_leaf_count(leaf)))
-		return false;
+	unsigned long count = viommu_leaf_count(leaf);
 
-	viommu_leaf_set_count(leaf, 0);
-	xa_erase(&l->xa, index / VIOMMU_LEAF_ENTRIES);
-	if (l->last == leaf)
-		l->last = NULL;
-	if (!l->spare) {
-		l->spare = leaf;
-	} else {
-		free_page((unsigned long)leaf);
-		*l->bytes -= PAGE_SIZE;
+	if (count > n) {
+		viommu_leaf_set_count(leaf, count - n);
+		return;
 	}
-	return true;
+	/* A count that was wrong: whatever is left in the leaf stays. */
+	WARN_ON_ONCE(count < n);
+	viommu_leaf_set_count(leaf, 0);
+	if (count < n)
+		return;
+
+	if (viommu_leaf_idle(l) && l->idle != leaf)
+		viommu_leaf_retire(l, l->idle, l->idle_index);
+	l->idle = leaf;
+	l->idle_index = index / VIOMMU_LEAF_ENTRIES;
 }
 
 /*
@@ -187,6 +218,7 @@ void viommu_leaves_destroy(struct viommu_leaves *l)
 	}
 	xa_destroy(&l->xa);
 	l->last = NULL;
+	l->idle = NULL;
 	if (l->spare) {
 		free_page((unsigned long)l->spare);
 		*l->bytes -= PAGE_SIZE;

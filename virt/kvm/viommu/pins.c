@@ -129,6 +129,9 @@ void viommu_pin_reserve(struct viommu_container *c, const gfn_t *gfn,
 				absent += m;
 				continue;
 			}
+			/* Pre-pinned guest memory fills its leaves. */
+			if (viommu_leaf_full(e))
+				continue;
 			for (j = 0; j < m; j++)
 				absent += !e[j];
 		}
@@ -161,12 +164,14 @@ static void viommu_pin_forget(struct viommu_container *c, u64 *leaf,
 /*
  * Pin @n frames from @gfn, all absent from the table and in one memslot
  * from VMM address @hva, and enter them with @flags (one hold, or KEEP).
- * Return: frames pinned (from the first); when fewer than @n, *@why says
- * why the next one is not.
+ * @pages: room for @n, scratch.  @pfns: NULL, or room for @n: the host
+ * page frame numbers.  Return: frames pinned (from the first); when fewer
+ * than @n, *@why says why the next one is not.
  */
 static unsigned int viommu_pin_run(struct viommu_container *c, gfn_t gfn,
 				   unsigned int n, unsigned long hva, bool ro,
-				   u64 flags, struct page **pages, u32 *why)
+				   u64 flags, struct page **pages,
+				   unsigned long *pfns, u32 *why)
 {
 	unsigned long m, k;
 	unsigned int got, i;
@@ -200,6 +205,8 @@ static unsigned int viommu_pin_run(struct viommu_container *c, gfn_t gfn,
 					 e[k]))
 				break;
 			e[k] = (u64)pfn << VIOMMU_PIN_PFN_SHIFT | flags;
+			if (pfns)
+				pfns[i + k] = pfn;
 		}
 		viommu_leaf_count_add(e, k);
 		if (k < m) {
@@ -259,13 +266,38 @@ static unsigned int viommu_absent_run(const u64 *e, unsigned long max)
 	return m;
 }
 
+/*
+ * One more hold on each of the @m entries from @e, from the first, while
+ * it is a pinned frame that can take one: not at the most holds, and with
+ * the @need bits (WRITABLE for a writable use).  @set: bits to add (DIRTY
+ * for a writable use).  @pfns gets their host page frame numbers.
+ * Return: frames held.
+ */
+static unsigned int viommu_hold_pinned(u64 *e, unsigned long m, u64 need,
+				       u64 set, unsigned long *pfns)
+{
+	const u64 *end = e + m;
+	u64 *p, v;
+
+	for (p = e; p < end; p++, pfns++) {
+		v = *p + 1;
+		/* Absent, at the most holds already, or read-only. */
+		if (v == 1 || !(v & VIOMMU_PIN_COUNT_MAX) || (v & need) != need)
+			break;
+		*p = v | set;
+		*pfns = v >> VIOMMU_PIN_PFN_SHIFT;
+	}
+	return p - e;
+}
+
 /**
  * viommu_pin_hold - hold @n consecutive guest frames for IOVA pages
  * @c: the container (VM bound, srcu held).
  * @gfn: first guest frame.
  * @n: frames.
  * @write: the IOVA pages will be writable.
- * @pages: the pinned pages, one per frame held.
+ * @pfns: the host page frame number of each frame held.
+ * @pages: room for @n page pointers, scratch.
  * @why: when fewer than @n are held, why the next one is not.
  *
  * A frame absent from the table is pinned and charged one page of
@@ -274,8 +306,8 @@ static unsigned int viommu_absent_run(const u64 *e, unsigned long max)
  * Return: frames held, from the first; each has one more hold.
  */
 unsigned int viommu_pin_hold(struct viommu_container *c, gfn_t gfn,
-			     unsigned int n, bool write, struct page **pages,
-			     u32 *why)
+			     unsigned int n, bool write, unsigned long *pfns,
+			     struct page **pages, u32 *why)
 {
 	u64 flags = 1 | (write ? VIOMMU_PIN_DIRTY : 0) |
 		    (c->bind_flags & KVM_VIOMMU_BIND_PREPIN ?
@@ -298,23 +330,23 @@ unsigned int viommu_pin_hold(struct viommu_container *c, gfn_t gfn,
 					false, &m);
 		if (e && *e) {
 			/* Frames pinned already: one more hold each. */
-			for (k = 0; k < m && e[k]; k++) {
-				if ((e[k] & VIOMMU_PIN_COUNT_MAX) ==
-				    VIOMMU_PIN_COUNT_MAX ||
-				    (write && !(e[k] & VIOMMU_PIN_WRITABLE))) {
-					*why = KVM_VIOMMU_REFUSED_PIN;
-					return i + k;
-				}
-				e[k] = (e[k] + 1) | (flags & VIOMMU_PIN_DIRTY);
-				pages[i + k] = viommu_pin_entry_page(e[k]);
-			}
+			k = viommu_hold_pinned(e, m,
+					       write ? VIOMMU_PIN_WRITABLE : 0,
+					       flags & VIOMMU_PIN_DIRTY,
+					       pfns + i);
 			i += k;
+			/* Stopped at a frame that cannot take the hold. */
+			if (k < m && e[k]) {
+				*why = KVM_VIOMMU_REFUSED_PIN;
+				return i;
+			}
 			continue;
 		}
 
 		m = viommu_absent_run(e, min_t(unsigned long, m,
 					       VIOMMU_PIN_RUN));
-		got = viommu_pin_run(c, g, m, hva, fc.ro, flags, pages + i, why);
+		got = viommu_pin_run(c, g, m, hva, fc.ro, flags, pages + i,
+				     pfns + i, why);
 		if (!got)
 			return i;
 		i += got;
@@ -324,34 +356,72 @@ unsigned int viommu_pin_hold(struct viommu_container *c, gfn_t gfn,
 }
 
 /**
+ * viommu_pin_put_run - drop one hold of each of @n consecutive guest frames
+ * @c: the container.
+ * @gfn: first guest frame.
+ * @n: frames, each with a hold.
+ * @pages: room for @n: the pages to unpin.
+ * @dirty: room for @n: per page returned, it was ever mapped writable.
+ *
+ * The last hold of a frame that is not pre-pinned takes it out of the
+ * table and returns its locked_vm charge at once, so that a refresh
+ * replacing entries at the RLIMIT_MEMLOCK limit does not fail for pages it
+ * is releasing.
+ *
+ * Return: how many pages to unpin, with viommu_gm_unpin(), once no device
+ * can reach them any more (after the IOTLB flush); the other frames stay
+ * pinned.
+ */
+unsigned int viommu_pin_put_run(struct viommu_container *c, gfn_t gfn,
+				unsigned long n, struct page **pages,
+				bool *dirty)
+{
+	unsigned long i, k, m, gone;
+	unsigned int out = 0;
+	u64 *e, v;
+
+	for (i = 0; i < n; i += m) {
+		e = viommu_leaf_entries(&c->pins, gfn + i, n - i, false, &m);
+		if (WARN_ON_ONCE(!e))
+			continue;
+		for (k = 0, gone = 0; k < m; k++) {
+			v = e[k];
+			if (WARN_ON_ONCE(!(v & VIOMMU_PIN_COUNT_MAX)))
+				continue;
+			e[k] = --v;
+			if (v & (VIOMMU_PIN_COUNT_MAX | VIOMMU_PIN_KEEP))
+				continue;
+			e[k] = 0;
+			gone++;
+			dirty[out] = v & VIOMMU_PIN_DIRTY;
+			pages[out++] = viommu_pin_entry_page(v);
+		}
+		if (gone) {
+			viommu_leaf_cleared(&c->pins, e - (gfn + i) %
+					    VIOMMU_LEAF_ENTRIES, gfn + i, gone);
+			c->charge_credit += gone;
+			c->pinned_pages -= gone;
+		}
+	}
+	return out;
+}
+
+/**
  * viommu_pin_put - drop one hold of guest frame @gfn
  * @c: the container.
  * @gfn: guest frame.
  * @dirty: set when the returned page was ever mapped writable.
  *
- * The last hold of a frame that is not pre-pinned returns the frame's
- * locked_vm charge at once, so that a refresh replacing entries at the
- * RLIMIT_MEMLOCK limit does not fail for pages it is releasing.
+ * As viommu_pin_put_run() for one frame.
  *
- * Return: the page to unpin, with viommu_gm_unpin(), once no device can
- * reach it any more (after the IOTLB flush); NULL while the frame stays
- * pinned.
+ * Return: the page to unpin once no device can reach it, or NULL while the
+ * frame stays pinned.
  */
 struct page *viommu_pin_put(struct viommu_container *c, gfn_t gfn, bool *dirty)
 {
-	u64 *leaf = viommu_leaf(&c->pins, gfn, false);
-	u64 *e, v;
+	struct page *page;
 
-	if (WARN_ON_ONCE(!leaf || !(leaf[gfn % VIOMMU_LEAF_ENTRIES] &
-				    VIOMMU_PIN_COUNT_MAX)))
-		return NULL;
-	e = &leaf[gfn % VIOMMU_LEAF_ENTRIES];
-	v = --*e;
-	if (v & (VIOMMU_PIN_COUNT_MAX | VIOMMU_PIN_KEEP))
-		return NULL;
-	viommu_pin_forget(c, leaf, gfn);
-	*dirty = v & VIOMMU_PIN_DIRTY;
-	return viommu_pin_entry_page(v);
+	return viommu_pin_put_run(c, gfn, 1, &page, dirty) ? page : NULL;
 }
 
 /**
@@ -427,7 +497,7 @@ int viommu_pin_keep(struct viommu_container *c, gfn_t gfn, gfn_t last,
 		}
 		got = viommu_pin_run(c, g, viommu_absent_run(e, m), hva, fc.ro,
 				     VIOMMU_PIN_KEEP | VIOMMU_PIN_MARK, pages,
-				     &why);
+				     NULL, &why);
 		if (!got)
 			return why == KVM_VIOMMU_REFUSED_MEMLOCK ? -ENOMEM :
 								   -EFAULT;

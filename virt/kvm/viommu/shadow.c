@@ -69,10 +69,12 @@ static_assert(PAGE_SIZE == SZ_4K, "kvm-viommu shadows at 4 KiB granularity");
  * @run_gfn: guest frame of its first page.
  * @run_pages: pages in it.
  * @run_prot: VIOMMU_PROT_* to map it with.
- * @map_page: the pinned pages behind the run being mapped.
+ * @map_pfn: the host page frame numbers behind the run being mapped.
+ * @map_page: scratch for pinning them.
  * @nr_unpin: pages in @unpin.
  * @unpin: pages unmapped in @gather, to release once it is synced.
  * @dirty: per @unpin entry: it was mapped writable.
+ * @walk_buf: the guest entries the walk has read, a table page at a time.
  *
  * One per container (viommu_container.refresh), allocated at its first
  * refresh: refreshes are serialised by the container lock.
@@ -98,10 +100,12 @@ struct viommu_refresh_ctx {
 	gfn_t run_gfn[VIOMMU_BATCH];
 	u16 run_pages[VIOMMU_BATCH];
 	u8 run_prot[VIOMMU_BATCH];
+	unsigned long map_pfn[VIOMMU_BATCH];
 	struct page *map_page[VIOMMU_BATCH];
 	unsigned int nr_unpin;
 	struct page *unpin[VIOMMU_BATCH];
 	bool dirty[VIOMMU_BATCH];
+	struct viommu_walk_buf walk_buf;
 };
 
 /*
@@ -173,7 +177,7 @@ static unsigned long viommu_shadow_fill(struct viommu_refresh_ctx *r,
 					unsigned long index, unsigned long n,
 					u64 entry)
 {
-	unsigned long done = 0, m, k, added;
+	unsigned long done = 0, m, k;
 	u64 *e;
 
 	while (done < n) {
@@ -181,12 +185,11 @@ static unsigned long viommu_shadow_fill(struct viommu_refresh_ctx *r,
 					true, &m);
 		if (!e)
 			break;
-		for (k = 0, added = 0; k < m; k++) {
-			added += !e[k];
+		for (k = 0; k < m; k++) {
 			e[k] = entry;
 			entry += BIT_ULL(VIOMMU_SHADOW_GFN_SHIFT);
 		}
-		viommu_leaf_count_add(e, added);
+		viommu_leaf_count_add(e, m);
 		done += m;
 	}
 	return done;
@@ -207,7 +210,7 @@ static unsigned long viommu_shadow_scan(struct viommu_refresh_ctx *r,
 	while (done < n) {
 		e = viommu_leaf_entries(&r->t->shadow, index + done, n - done,
 					false, &m);
-		if (!e) {
+		if (!e || viommu_leaf_empty(e)) {
 			if (want)
 				break;
 			done += m;
@@ -300,29 +303,44 @@ static void viommu_flush(struct viommu_refresh_ctx *r)
 	r->nr_unpin = 0;
 }
 
-/* Release @gfn's hold for a page the IOTLB may still reach until the flush. */
-static void viommu_put_deferred(struct viommu_refresh_ctx *r, gfn_t gfn)
+/*
+ * Forget @n shadow pages from IOVA page @index, no longer mapped in the
+ * domain: @e, their entries in one leaf, all nonzero.
+ */
+static void viommu_shadow_drop_run(struct viommu_refresh_ctx *r,
+				   unsigned long index, u64 *e,
+				   unsigned long n)
 {
-	struct page *page;
-	bool dirty;
+	unsigned long k, j;
+	gfn_t gfn;
 
-	page = viommu_pin_put(r->c, gfn, &dirty);
-	if (!page)
-		return;
-	r->unpin[r->nr_unpin] = page;
-	r->dirty[r->nr_unpin] = dirty;
-	if (++r->nr_unpin == VIOMMU_BATCH)
-		viommu_flush(r);
+	/* Holds go a run of consecutive frames at a time. */
+	for (k = 0; k < n; k = j) {
+		gfn = viommu_shadow_gfn(e[k]);
+		for (j = k + 1; j < n && j - k < VIOMMU_BATCH &&
+		     viommu_shadow_gfn(e[j]) == gfn + (j - k); j++)
+			;
+		if (r->nr_unpin + (j - k) > VIOMMU_BATCH)
+			viommu_flush(r);
+		r->nr_unpin += viommu_pin_put_run(r->c, gfn, j - k,
+						  r->unpin + r->nr_unpin,
+						  r->dirty + r->nr_unpin);
+	}
+	memset(e, 0, n * sizeof(*e));
+	viommu_leaf_cleared(&r->t->shadow, e - index % VIOMMU_LEAF_ENTRIES,
+			    index, n);
+	r->c->mapped_pages -= n;
+	r->out->unmapped += n;
 }
 
 /* Forget a shadow page that is no longer mapped in the domain. */
-static void viommu_shadow_drop(struct viommu_refresh_ctx *r, u64 iova,
-			       u64 entry)
+static void viommu_shadow_drop(struct viommu_refresh_ctx *r, u64 iova)
 {
-	viommu_shadow_set(r, iova >> VIOMMU_PAGE_SHIFT, 0);
-	r->c->mapped_pages--;
-	r->out->unmapped++;
-	viommu_put_deferred(r, viommu_shadow_gfn(entry));
+	unsigned long index = iova >> VIOMMU_PAGE_SHIFT, m;
+	u64 *e = viommu_leaf_entries(&r->t->shadow, index, 1, false, &m);
+
+	if (!WARN_ON_ONCE(!e || !*e))
+		viommu_shadow_drop_run(r, index, e, 1);
 }
 
 /*
@@ -351,7 +369,7 @@ static void viommu_split_block(struct viommu_refresh_ctx *r, u64 iova,
 		if (!page ||
 		    viommu_iommu_map(r, base + off, page_to_phys(page), SZ_4K,
 				     viommu_shadow_prot(e))) {
-			viommu_shadow_drop(r, base + off, e);
+			viommu_shadow_drop(r, base + off);
 			continue;
 		}
 		/* The leaf exists and the entry stays nonzero. */
@@ -363,16 +381,22 @@ static void viommu_split_block(struct viommu_refresh_ctx *r, u64 iova,
 static void viommu_unmap_block(struct viommu_refresh_ctx *r, u64 base,
 			       u64 size)
 {
+	unsigned long index = base >> VIOMMU_PAGE_SHIFT, k, m;
+	unsigned long n = size >> VIOMMU_PAGE_SHIFT;
 	size_t unmapped;
-	u64 off;
+	u64 *e;
 
 	unmapped = viommu_iommu_unmap(r, base, size);
 	WARN_ON_ONCE(unmapped != size);
 	r->c->mapped_blocks--;
-	for (off = 0; off < size; off += SZ_4K)
-		viommu_shadow_drop(r, base + off,
-				   viommu_shadow_get(r, (base + off) >>
-						     VIOMMU_PAGE_SHIFT));
+	/* Every page of the block has its shadow entry. */
+	for (k = 0; k < n; k += m) {
+		e = viommu_leaf_entries(&r->t->shadow, index + k, n - k, false,
+					&m);
+		if (WARN_ON_ONCE(!e))
+			continue;
+		viommu_shadow_drop_run(r, index + k, e, m);
+	}
 }
 
 static void viommu_unmap_page(struct viommu_refresh_ctx *r, u64 iova,
@@ -390,7 +414,7 @@ static void viommu_unmap_page(struct viommu_refresh_ctx *r, u64 iova,
 	size = viommu_iommu_unmap(r, iova, SZ_4K);
 	/* The shadow says it is mapped: the domain must agree. */
 	WARN_ON_ONCE(size != SZ_4K);
-	viommu_shadow_drop(r, iova, entry);
+	viommu_shadow_drop(r, iova);
 }
 
 static void viommu_refuse(struct viommu_refresh_ctx *r, u64 iova,
@@ -435,31 +459,29 @@ static int viommu_yield(void)
 }
 
 /*
- * Map @n pages from @iova to the held guest frames from @gfn (host pages
- * @pages), where the shadow has nothing, with as few iommu_map() calls as
- * the host pages allow: one per physically contiguous run.  The IOMMU core
- * maps such a run with the largest page sizes that fit it; a 4 KiB guest
- * leaf must stay a 4 KiB IOMMU page (else changing its neighbour would
- * mean splitting a live block), so a run whose IOVA and host address agree
- * modulo 2 MiB is cut short of any whole aligned 2 MiB.  A run that cannot
- * be mapped is refused.
+ * Map @n pages from @iova to the held guest frames from @gfn (host page
+ * frames @pfns), where the shadow has nothing, with as few iommu_map()
+ * calls as the host pages allow: one per physically contiguous run.  The
+ * IOMMU core maps such a run with the largest page sizes that fit it; a
+ * 4 KiB guest leaf must stay a 4 KiB IOMMU page (else changing its
+ * neighbour would mean splitting a live block), so a run whose IOVA and
+ * host address agree modulo 2 MiB is cut short of any whole aligned
+ * 2 MiB.  A run that cannot be mapped is refused.
  */
 static void viommu_map_held(struct viommu_refresh_ctx *r, u64 iova, gfn_t gfn,
-			    u32 prot, struct page **pages, unsigned int n)
+			    u32 prot, const unsigned long *pfns, unsigned int n)
 {
 	struct viommu_container *c = r->c;
-	unsigned int i, j, k;
+	unsigned int i, j, k, end;
 	unsigned long set;
 
 	for (i = 0; i < n; i = j) {
 		u64 at = iova + (u64)i * SZ_4K;
-		unsigned long pfn = page_to_pfn(pages[i]);
-		phys_addr_t pa = PFN_PHYS(pfn);
-		unsigned int max = ((at ^ pa) & (SZ_2M - 1)) ?
-				   UINT_MAX : SZ_2M / SZ_4K - 1;
+		phys_addr_t pa = PFN_PHYS(pfns[i]);
 
-		for (j = i + 1; j < n && j - i < max &&
-		     page_to_pfn(pages[j]) == pfn + (j - i); j++)
+		end = ((at ^ pa) & (SZ_2M - 1)) ? n :
+		      min(n, i + SZ_2M / SZ_4K - 1);
+		for (j = i + 1; j < end && pfns[j] == pfns[i] + (j - i); j++)
 			;
 
 		/* The shadow first: its leaves may need allocating. */
@@ -484,12 +506,11 @@ static void viommu_map_held(struct viommu_refresh_ctx *r, u64 iova, gfn_t gfn,
 
 /*
  * Hold and map @n pages from @iova to the consecutive guest frames from
- * @gfn with @prot, where the shadow has nothing; @pages (room for @n) gets
- * the host pages.  A page that cannot be held is refused, and the pages
- * after it tried again.
+ * @gfn with @prot, where the shadow has nothing.  A page that cannot be
+ * held is refused, and the pages after it tried again.
  */
 static void viommu_map_run(struct viommu_refresh_ctx *r, u64 iova, gfn_t gfn,
-			   unsigned int n, u32 prot, struct page **pages)
+			   unsigned int n, u32 prot)
 {
 	struct viommu_container *c = r->c;
 	bool write = prot & VIOMMU_PROT_WRITE;
@@ -512,11 +533,12 @@ static void viommu_map_run(struct viommu_refresh_ctx *r, u64 iova, gfn_t gfn,
 			why = KVM_VIOMMU_REFUSED_LIMIT;
 		} else {
 			held = viommu_pin_hold(c, gfn + i, min_t(u64, m, room),
-					       write, pages + i, &why);
+					       write, r->map_pfn + i,
+					       r->map_page + i, &why);
 			if (held == min_t(u64, m, room) && held < m)
 				why = KVM_VIOMMU_REFUSED_LIMIT;
 		}
-		viommu_map_held(r, at, gfn + i, prot, pages + i, held);
+		viommu_map_held(r, at, gfn + i, prot, r->map_pfn + i, held);
 		if (held < m) {
 			/* The first page not held is refused; retry the rest. */
 			viommu_refuse(r, at + (u64)held * SZ_4K, 1, why);
@@ -542,7 +564,7 @@ static int viommu_batch_flush(struct viommu_refresh_ctx *r)
 		viommu_pin_reserve(c, r->run_gfn, r->run_pages, n);
 	for (i = 0; i < n; i++)
 		viommu_map_run(r, r->run_iova[i], r->run_gfn[i],
-			       r->run_pages[i], r->run_prot[i], r->map_page);
+			       r->run_pages[i], r->run_prot[i]);
 	return viommu_yield();
 }
 
@@ -580,9 +602,9 @@ static int viommu_unmap_range(struct viommu_refresh_ctx *r, u64 iova,
 			      u64 last)
 {
 	unsigned long index = iova >> VIOMMU_PAGE_SHIFT;
-	unsigned long end = last >> VIOMMU_PAGE_SHIFT, run;
+	unsigned long end = last >> VIOMMU_PAGE_SHIFT, run, m;
 	unsigned int n = 0;
-	u64 entry;
+	u64 entry, *e;
 	int ret;
 
 	while ((entry = viommu_leaves_next(&r->t->shadow, &index, end))) {
@@ -603,22 +625,21 @@ static int viommu_unmap_range(struct viommu_refresh_ctx *r, u64 iova,
 			}
 		} else {
 			/* The run of 4 KiB mappings from here, in this leaf. */
-			for (run = 1; index + run <= end &&
-			     (index + run) % VIOMMU_LEAF_ENTRIES; run++) {
-				u64 e = viommu_shadow_get(r, index + run);
-
-				if (!e || viommu_shadow_block(e) ||
-				    (r->limited && run > r->budget))
-					break;
-			}
+			e = viommu_leaf_entries(&r->t->shadow, index,
+						min(end - index,
+						    VIOMMU_LEAF_ENTRIES - 1UL) + 1,
+						false, &m);
+			if (r->limited)
+				m = min_t(u64, m, r->budget + 1);
+			for (run = 1; run < m && e[run] &&
+			     !viommu_shadow_block(e[run]); run++)
+				;
 			if (r->limited)
 				r->budget -= run - 1;
 			WARN_ON_ONCE(viommu_iommu_unmap(r, at, run * SZ_4K) !=
 				     run * SZ_4K);
-			for (; run; run--, index++)
-				viommu_shadow_drop(r, (u64)index <<
-						   VIOMMU_PAGE_SHIFT,
-						   viommu_shadow_get(r, index));
+			viommu_shadow_drop_run(r, index, e, run);
+			index += run;
 		}
 		/* A hole over millions of mappings must not hog the CPU. */
 		if (++n % 64 == 0) {
@@ -704,11 +725,11 @@ static u64 viommu_refresh_block(struct viommu_refresh_ctx *r, u64 iova,
 		unsigned int m = min_t(u64, n - held, VIOMMU_BATCH), got, i;
 
 		got = viommu_pin_hold(c, gfn + held, m, prot & VIOMMU_PROT_WRITE,
-				      r->map_page, &why);
+				      r->map_pfn, r->map_page, &why);
 		for (i = 0; i < got; i++) {
 			if (!held && !i)
-				pa0 = page_to_phys(r->map_page[0]);
-			if (page_to_phys(r->map_page[i]) !=
+				pa0 = PFN_PHYS(r->map_pfn[0]);
+			if (PFN_PHYS(r->map_pfn[i]) !=
 			    pa0 + (held + i) * SZ_4K || (pa0 & (size - 1)))
 				break;
 		}
@@ -1121,6 +1142,7 @@ int viommu_refresh_table(struct viommu_container *c, struct viommu_table *t,
 		.read = viommu_read_guest_entries,
 		.emit = viommu_refresh_span,
 		.ctx = r,
+		.buf = &r->walk_buf,
 	};
 
 	idx = srcu_read_lock(&c->kvm->srcu);

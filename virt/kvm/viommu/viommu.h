@@ -82,7 +82,10 @@
 /**
  * struct viommu_leaves - a sparse array of 8-byte entries (leaves.c)
  * @xa: index / VIOMMU_LEAF_ENTRIES -> leaf (a page of u64 entries).
- * @spare: an empty leaf kept for the next allocation, or NULL.
+ * @spare: an empty leaf out of @xa, kept for the next allocation, or NULL.
+ * @idle: the leaf of @xa that last became empty, left in place, or NULL;
+ *	no longer idle once it has entries again (its count says).
+ * @idle_index: its index in @xa.
  * @bytes: the container counter the leaves' memory is reported in.
  * @last: the leaf last looked up, or NULL.
  * @last_index: its index in @xa.
@@ -90,6 +93,8 @@
 struct viommu_leaves {
 	struct xarray xa;
 	u64 *spare;
+	u64 *idle;
+	unsigned long idle_index;
 	u64 *bytes;
 	u64 *last;
 	unsigned long last_index;
@@ -241,8 +246,8 @@ void viommu_table_info(struct viommu_container *c,
 void viommu_leaves_init(struct viommu_leaves *l, u64 *bytes);
 u64 *viommu_leaf_lookup(struct viommu_leaves *l, unsigned long index,
 			bool alloc);
-bool viommu_leaf_emptied(struct viommu_leaves *l, u64 *leaf,
-			 unsigned long index);
+void viommu_leaf_cleared(struct viommu_leaves *l, u64 *leaf,
+			 unsigned long index, unsigned long n);
 u64 viommu_leaves_next(struct viommu_leaves *l, unsigned long *index,
 		       unsigned long last);
 void viommu_leaves_destroy(struct viommu_leaves *l);
@@ -268,7 +273,7 @@ static inline u64 *viommu_leaf(struct viommu_leaves *l, unsigned long index,
 }
 
 /* The count of nonzero entries of a leaf lives in its page's private field. */
-static inline unsigned long viommu_leaf_count(u64 *leaf)
+static inline unsigned long viommu_leaf_count(const u64 *leaf)
 {
 	return page_private(virt_to_page(leaf));
 }
@@ -276,6 +281,19 @@ static inline unsigned long viommu_leaf_count(u64 *leaf)
 static inline void viommu_leaf_set_count(u64 *leaf, unsigned long count)
 {
 	set_page_private(virt_to_page(leaf), count);
+}
+
+/* Is every entry of the leaf holding entry @e zero (an idle leaf)? */
+static inline bool viommu_leaf_empty(const u64 *e)
+{
+	return !viommu_leaf_count(PTR_ALIGN_DOWN(e, PAGE_SIZE));
+}
+
+/* Is every entry of the leaf holding entry @e nonzero? */
+static inline bool viommu_leaf_full(const u64 *e)
+{
+	return viommu_leaf_count(PTR_ALIGN_DOWN(e, PAGE_SIZE)) ==
+	       VIOMMU_LEAF_ENTRIES;
 }
 
 /* The caller made @n empty entries of the leaf holding entry @e nonzero. */
@@ -316,11 +334,8 @@ static inline u64 *viommu_leaf_entries(struct viommu_leaves *l,
  * @leaf: the leaf holding @index (from viommu_leaf()).
  * @index: entry index.
  * @val: new value, 0 to empty the entry.
- *
- * Return: true when the leaf became empty and is gone: @leaf must not be
- * used any more.
  */
-static inline bool viommu_leaf_set(struct viommu_leaves *l, u64 *leaf,
+static inline void viommu_leaf_set(struct viommu_leaves *l, u64 *leaf,
 				   unsigned long index, u64 val)
 {
 	u64 *e = &leaf[index % VIOMMU_LEAF_ENTRIES];
@@ -328,12 +343,14 @@ static inline bool viommu_leaf_set(struct viommu_leaves *l, u64 *leaf,
 
 	if (!*e != !val) {
 		count = viommu_leaf_count(leaf);
-		if (!val && count <= 1)
-			return viommu_leaf_emptied(l, leaf, index);
+		if (!val && count <= 1) {
+			*e = 0;
+			viommu_leaf_cleared(l, leaf, index, 1);
+			return;
+		}
 		viommu_leaf_set_count(leaf, val ? count + 1 : count - 1);
 	}
 	*e = val;
-	return false;
 }
 
 /* guest_mem.c: guest memory through the VM's memslots */
@@ -349,8 +366,11 @@ u32 viommu_gm_frame(struct viommu_container *c, gfn_t gfn, bool write,
 
 /* pins.c: the pin table and locked_vm */
 unsigned int viommu_pin_hold(struct viommu_container *c, gfn_t gfn,
-			     unsigned int n, bool write, struct page **pages,
-			     u32 *why);
+			     unsigned int n, bool write, unsigned long *pfns,
+			     struct page **pages, u32 *why);
+unsigned int viommu_pin_put_run(struct viommu_container *c, gfn_t gfn,
+				unsigned long n, struct page **pages,
+				bool *dirty);
 struct page *viommu_pin_put(struct viommu_container *c, gfn_t gfn,
 			    bool *dirty);
 struct page *viommu_pin_page(struct viommu_container *c, gfn_t gfn);

@@ -30,11 +30,12 @@
 
 /*
  * The walker reads up to VIOMMU_WALK_CHUNK entries of a table per read
- * call (a buffer on the stack of each level), never across a
- * VIOMMU_WALK_PAGE boundary of guest physical memory.
+ * call, never across a VIOMMU_WALK_PAGE boundary of guest physical
+ * memory: a whole table page of 8-byte entries at most, into the caller's
+ * struct viommu_walk_buf.
  */
-#define VIOMMU_WALK_CHUNK	16
 #define VIOMMU_WALK_PAGE	4096ULL
+#define VIOMMU_WALK_CHUNK	((unsigned int)(VIOMMU_WALK_PAGE / 8))
 
 /* Permissions of a leaf, and the mask a table entry applies below it. */
 #define VIOMMU_PROT_READ	0x1u
@@ -284,6 +285,17 @@ struct viommu_span {
 };
 
 /**
+ * struct viommu_walk_buf - the entries a walk has read and not decoded yet
+ * @raw: per level: a table at level L is read into @raw[L - 1], which the
+ *	walks of the lower tables it points to leave alone.
+ *
+ * 24 KiB: too big for a kernel stack, so the caller provides it.
+ */
+struct viommu_walk_buf {
+	u64 raw[VIOMMU_MAX_LEVELS][VIOMMU_WALK_CHUNK];
+};
+
+/**
  * struct viommu_walk - one walk of a guest table over an IOVA range
  * @fmt: the format.
  * @cfg: the table's layout (checked with viommu_fmt_check()).
@@ -301,6 +313,8 @@ struct viommu_span {
  *	&viommu_fmt.decode_run), never more than VIOMMU_WALK_CHUNK entries;
  *	neighbouring spans may mean the same.
  * @ctx: passed to @read and @emit.
+ * @buf: where the entries read are kept while they are decoded; not
+ *	shared with a concurrent walk.
  */
 struct viommu_walk {
 	const struct viommu_fmt *fmt;
@@ -309,6 +323,7 @@ struct viommu_walk {
 	int (*read)(void *ctx, u64 gpa, unsigned int n, u64 *raw);
 	int (*emit)(void *ctx, const struct viommu_span *span);
 	void *ctx;
+	struct viommu_walk_buf *buf;
 };
 
 int viommu_walk(const struct viommu_walk *w, u64 iova, u64 last);

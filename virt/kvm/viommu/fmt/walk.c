@@ -125,7 +125,7 @@ static int walk_level(const struct viommu_walk *w, u64 table,
 	unsigned int bits = fmt->level_bits(&w->cfg, level);
 	u64 table_last;
 	u64 idx, first_idx, last_idx;
-	u64 raw[VIOMMU_WALK_CHUNK];
+	u64 *raw = w->buf->raw[level - 1];
 	unsigned int have = 0, used = 0, run;
 	int ret;
 
@@ -211,8 +211,8 @@ static int walk_level(const struct viommu_walk *w, u64 table,
  * @last: last IOVA (inclusive), at most viommu_fmt_iova_last().
  *
  * Return: 0 when the whole range was reported, -EINVAL for a range or
- * layout the format cannot have, or the first nonzero value returned by
- * @w->emit.
+ * layout the format cannot have (or no @w->buf), or the first nonzero
+ * value returned by @w->emit.
  */
 int viommu_walk(const struct viommu_walk *w, u64 iova, u64 last)
 {
@@ -223,7 +223,7 @@ int viommu_walk(const struct viommu_walk *w, u64 iova, u64 last)
 	if (iova > last || iova < w->cfg.iova_base ||
 	    last > viommu_fmt_iova_last(fmt, &w->cfg))
 		return -EINVAL;
-	if (w->root & (fmt->root_align - 1))
+	if ((w->root & (fmt->root_align - 1)) || !w->buf)
 		return -EINVAL;
 
 	return walk_level(w, w->root, w->cfg.levels, 0,

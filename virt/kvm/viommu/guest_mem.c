@@ -77,16 +77,29 @@ int viommu_gm_read_entry(struct viommu_container *c, u64 gpa, u64 *raw)
  * viommu_gm_table_hva - the VMM address of a guest page holding a table
  * @c: the container (VM bound, srcu held).
  * @gfn: guest frame of the table page.
+ * @slot: in: NULL, or the memslot of a table page found earlier in the
+ *	same srcu section, which is looked at first (a table's pages are
+ *	mostly in one memslot); out: @gfn's, or NULL.
  * @hva: its VMM address, valid for reads until the srcu section ends.
  *
  * Return: 0, or -EFAULT when @gfn is not readable guest memory.
  */
 int viommu_gm_table_hva(struct viommu_container *c, gfn_t gfn,
-			unsigned long *hva)
+			struct kvm_memory_slot **slot, unsigned long *hva)
 {
+	struct kvm_memory_slot *s = *slot;
 	bool ro;
 
-	return viommu_gm_hva(c, gfn, false, hva, &ro) ? -EFAULT : 0;
+	/* Checked when it was found; memslots are stable under srcu. */
+	if (s && gfn >= s->base_gfn && gfn - s->base_gfn < s->npages) {
+		*hva = __gfn_to_hva_memslot(s, gfn);
+		return 0;
+	}
+	if (viommu_gm_slot(c, gfn, false, hva, &ro, slot)) {
+		*slot = NULL;
+		return -EFAULT;
+	}
+	return 0;
 }
 
 /**

@@ -561,7 +561,7 @@ void viommu_pin_keep_end(struct viommu_container *c, gfn_t gfn, gfn_t last,
  */
 u64 viommu_pin_unkeep(struct viommu_container *c, gfn_t gfn, gfn_t last)
 {
-	unsigned long index = gfn;
+	unsigned long index = gfn, seen = 0;
 	u64 released = 0, v;
 
 	while ((v = viommu_leaves_next(&c->pins, &index, last))) {
@@ -581,7 +581,7 @@ u64 viommu_pin_unkeep(struct viommu_container *c, gfn_t gfn, gfn_t last)
 		}
 		if (index++ == last)
 			break;
-		if (!(released % 512))
+		if (!(++seen % 512))
 			cond_resched();
 	}
 	return released;

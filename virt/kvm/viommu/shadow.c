@@ -56,8 +56,7 @@ static_assert(PAGE_SIZE == SZ_4K, "kvm-viommu shadows at 4 KiB granularity");
  * @budget: work units left (pages visited, mappings removed, spans).
  * @next: when the budget ran out, the first IOVA not refreshed.
  * @spans: spans the walk reported, for yielding now and then.
- * @rd_gfn: guest frame of the table page last read by the walk.
- * @rd_hva: its VMM address, or 0.
+ * @rd_slot: memslot of the table page last read by the walk, or NULL.
  * @pending: spans the walk reported, merged while each continues the
  *	last, not handled yet (valid when @pending.last >= @pending.iova).
  * @pending_4k: @pending is a run of 4 KiB guest leaves, which become a
@@ -90,8 +89,7 @@ struct viommu_refresh_ctx {
 	u64 budget;
 	u64 next;
 	unsigned int spans;
-	gfn_t rd_gfn;
-	unsigned long rd_hva;
+	struct kvm_memory_slot *rd_slot;
 	struct viommu_span pending;
 	bool pending_4k;
 	unsigned int nr_runs;
@@ -1018,27 +1016,23 @@ static int viommu_refresh_span(void *ctx, const struct viommu_span *span)
 
 /*
  * Read @n entries of a guest table page (the walk never crosses a page):
- * one user access window, one 8-byte load per entry.  The page's address
+ * one user access window, one 8-byte load per entry.  The page's memslot
  * is kept for the next read.
  */
 static int viommu_read_guest_entries(void *ctx, u64 gpa, unsigned int n,
 				     u64 *raw)
 {
 	struct viommu_refresh_ctx *r = ctx;
-	gfn_t gfn = gpa_to_gfn(gpa);
 	const u64 __user *p;
+	unsigned long hva;
 	unsigned int i;
 
 	if (gpa & (sizeof(u64) - 1) ||
 	    offset_in_page(gpa) + n * sizeof(u64) > PAGE_SIZE)
 		return -EFAULT;
-	if (!r->rd_hva || gfn != r->rd_gfn) {
-		r->rd_hva = 0;
-		if (viommu_gm_table_hva(r->c, gfn, &r->rd_hva))
-			return -EFAULT;
-		r->rd_gfn = gfn;
-	}
-	p = (const u64 __user *)(r->rd_hva + offset_in_page(gpa));
+	if (viommu_gm_table_hva(r->c, gpa_to_gfn(gpa), &r->rd_slot, &hva))
+		return -EFAULT;
+	p = (const u64 __user *)(hva + offset_in_page(gpa));
 	if (!user_read_access_begin(p, n * sizeof(u64)))
 		return -EFAULT;
 	/* The guest may be rewriting an entry: never tear one. */

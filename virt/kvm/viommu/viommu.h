@@ -356,7 +356,7 @@ static inline void viommu_leaf_set(struct viommu_leaves *l, u64 *leaf,
 /* guest_mem.c: guest memory through the VM's memslots */
 int viommu_gm_read_entry(struct viommu_container *c, u64 gpa, u64 *raw);
 int viommu_gm_table_hva(struct viommu_container *c, gfn_t gfn,
-			unsigned long *hva);
+			struct kvm_memory_slot **slot, unsigned long *hva);
 int viommu_gm_access(struct viommu_container *c, u64 gpa, void *buf,
 		     unsigned int len, bool write);
 int viommu_gm_read_u32(struct viommu_container *c, u64 gpa, u32 *val);

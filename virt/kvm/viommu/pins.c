@@ -51,6 +51,9 @@
 /* Largest run pinned by one call: bounds the work between resched points. */
 #define VIOMMU_PIN_RUN		512
 
+/* Pre-pinned frames released per unpin call (a stack array). */
+#define VIOMMU_UNPIN_BATCH	32
+
 static struct page *viommu_pin_entry_page(u64 v)
 {
 	return pfn_to_page(v >> VIOMMU_PIN_PFN_SHIFT);
@@ -562,6 +565,9 @@ void viommu_pin_keep_end(struct viommu_container *c, gfn_t gfn, gfn_t last,
 u64 viommu_pin_unkeep(struct viommu_container *c, gfn_t gfn, gfn_t last)
 {
 	unsigned long index = gfn, seen = 0;
+	struct page *pages[VIOMMU_UNPIN_BATCH];
+	bool dirty[VIOMMU_UNPIN_BATCH];
+	unsigned int nr = 0;
 	u64 released = 0, v;
 
 	while ((v = viommu_leaves_next(&c->pins, &index, last))) {
@@ -571,19 +577,23 @@ u64 viommu_pin_unkeep(struct viommu_container *c, gfn_t gfn, gfn_t last)
 		if (v & VIOMMU_PIN_KEEP) {
 			*e &= ~VIOMMU_PIN_KEEP;
 			if (!(*e & VIOMMU_PIN_COUNT_MAX)) {
-				struct page *page = viommu_pin_entry_page(v);
-
+				pages[nr] = viommu_pin_entry_page(v);
+				dirty[nr++] = v & VIOMMU_PIN_DIRTY;
 				viommu_pin_forget(c, leaf, index);
-				unpin_user_pages_dirty_lock(&page, 1,
-							    v & VIOMMU_PIN_DIRTY);
 				released++;
 			}
+		}
+		/* Unpinned in batches: a folio's pages go together. */
+		if (nr == VIOMMU_UNPIN_BATCH) {
+			viommu_gm_unpin(pages, dirty, nr);
+			nr = 0;
 		}
 		if (index++ == last)
 			break;
 		if (!(++seen % 512))
 			cond_resched();
 	}
+	viommu_gm_unpin(pages, dirty, nr);
 	return released;
 }
 

@@ -194,6 +194,40 @@ static unsigned long viommu_shadow_fill(struct viommu_refresh_ctx *r,
 }
 
 /*
+ * Fill the shadow entries of IOVA pages from @index, where nothing is
+ * mapped, with @entry and the entries of the frames after its, for as
+ * long as the host page frames @pfns (at most @n) are consecutive, a leaf
+ * at a time.  Return: entries filled, at least one unless a leaf cannot
+ * be allocated (*@nomem).
+ */
+static unsigned long viommu_shadow_fill_run(struct viommu_refresh_ctx *r,
+					    unsigned long index,
+					    const unsigned long *pfns,
+					    unsigned long n, u64 entry,
+					    bool *nomem)
+{
+	unsigned long done = 0, m, k, pfn = pfns[0];
+	u64 *e;
+
+	*nomem = false;
+	do {
+		e = viommu_leaf_entries(&r->t->shadow, index + done, n - done,
+					true, &m);
+		if (!e) {
+			*nomem = true;
+			break;
+		}
+		for (k = 0; k < m && pfns[done + k] == pfn + done + k; k++) {
+			e[k] = entry;
+			entry += BIT_ULL(VIOMMU_SHADOW_GFN_SHIFT);
+		}
+		viommu_leaf_count_add(e, k);
+		done += k;
+	} while (k == m && done < n && pfns[done] == pfn + done);
+	return done;
+}
+
+/*
  * How many shadow entries from IOVA page @index on, at most @n, are as
  * @want says: empty when @want is 0, else mapping the consecutive frames
  * from @want's (in a large mapping or not).
@@ -472,6 +506,7 @@ static void viommu_map_held(struct viommu_refresh_ctx *r, u64 iova, gfn_t gfn,
 	struct viommu_container *c = r->c;
 	unsigned int i, j, k, end;
 	unsigned long set;
+	bool nomem;
 
 	for (i = 0; i < n; i = j) {
 		u64 at = iova + (u64)i * SZ_4K;
@@ -479,14 +514,15 @@ static void viommu_map_held(struct viommu_refresh_ctx *r, u64 iova, gfn_t gfn,
 
 		end = ((at ^ pa) & (SZ_2M - 1)) ? n :
 		      min(n, i + SZ_2M / SZ_4K - 1);
-		for (j = i + 1; j < end && pfns[j] == pfns[i] + (j - i); j++)
-			;
-
-		/* The shadow first: its leaves may need allocating. */
-		set = viommu_shadow_fill(r, at >> VIOMMU_PAGE_SHIFT, j - i,
-					 viommu_shadow_entry(gfn + i, prot));
-		if (set < j - i ||
-		    viommu_iommu_map(r, at, pa, (u64)(j - i) * SZ_4K, prot)) {
+		/* The shadow first, which finds the run: leaves may be new. */
+		set = viommu_shadow_fill_run(r, at >> VIOMMU_PAGE_SHIFT,
+					     pfns + i, end - i,
+					     viommu_shadow_entry(gfn + i, prot),
+					     &nomem);
+		/* A page whose shadow leaf cannot be allocated goes too. */
+		j = i + set + nomem;
+		if (nomem ||
+		    viommu_iommu_map(r, at, pa, (u64)set * SZ_4K, prot)) {
 			for (k = i; k < j; k++) {
 				if (k - i < set)
 					viommu_shadow_set(r, (iova >>
@@ -497,8 +533,8 @@ static void viommu_map_held(struct viommu_refresh_ctx *r, u64 iova, gfn_t gfn,
 			viommu_refuse(r, at, j - i, KVM_VIOMMU_REFUSED_MAP);
 			continue;
 		}
-		c->mapped_pages += j - i;
-		r->out->mapped += j - i;
+		c->mapped_pages += set;
+		r->out->mapped += set;
 	}
 }
 

@@ -133,10 +133,9 @@ void viommu_leaf_cleared(struct viommu_leaves *l, u64 *leaf,
 		viommu_leaf_set_count(leaf, count - n);
 		return;
 	}
-	/* A count that was wrong: whatever is left in the leaf stays. */
-	WARN_ON_ONCE(count < n);
 	viommu_leaf_set_count(leaf, 0);
-	if (count < n)
+	/* A count that was wrong: whatever is left in the leaf stays. */
+	if (WARN_ON_ONCE(count < n))
 		return;
 
 	if (viommu_leaf_idle(l) && l->idle != leaf)

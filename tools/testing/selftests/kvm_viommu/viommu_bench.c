@@ -1069,6 +1069,12 @@ static double pp(enum arm arm, enum op op, unsigned int ki)
 	return median(&b.s[arm][op][ki]) / ks[ki];
 }
 
+/* Pages handled per second: k over the median time of one invalidation. */
+static double pages_per_s(enum arm arm, enum op op, unsigned int ki)
+{
+	return 1e9 / pp(arm, op, ki);
+}
+
 static double pre_pp(unsigned int l, enum op op)
 {
 	return median(&b.pre[l][op]) / ks[K512];
@@ -1111,16 +1117,18 @@ static void report_csv(void)
 	int arm, op;
 
 	printf("=== BENCH CSV BEGIN\n");
-	printf("arm,op,k,median_ns,p10_ns,p90_ns,per_page_ns,reps\n");
+	printf("arm,op,k,median_ns,p10_ns,p90_ns,per_page_ns,reps,");
+	printf("pages_per_s\n");
 	for (arm = 0; arm < NR_ARMS; arm++)
 		for (op = 0; op < NR_OPS; op++)
 			for (ki = 0; ki < NR_K; ki++) {
 				struct series *s = &b.s[arm][op][ki];
 
-				printf("%s,%s,%u,%.0f,%.0f,%.0f,%.0f,%u\n",
+				printf("%s,%s,%u,%.0f,%.0f,%.0f,%.0f,%u,%.0f\n",
 				       arm_name[arm], op_name[op], ks[ki],
 				       median(s), pct(s, 10), pct(s, 90),
-				       pp(arm, op, ki), s->n);
+				       pp(arm, op, ki), s->n,
+				       pages_per_s(arm, op, ki));
 			}
 	printf("=== BENCH CSV END\n");
 
@@ -1318,6 +1326,25 @@ static void report_tables(void)
 			       num(pp(ARM_B, op, ki) / pp(ARM_BM, op, ki), 9, 2));
 		printf("\n");
 	}
+
+	printf("pages per second, thousands (k / median time of one invalidation)\n");
+	printf("%-7s %-6s", "arm", "op");
+	for (ki = 0; ki < NR_K; ki++) {
+		char head[16];
+
+		snprintf(head, sizeof(head), "k=%u", ks[ki]);
+		printf(" %10s", head);
+	}
+	printf("\n");
+	for (arm = 0; arm < NR_ARMS; arm++)
+		for (op = 0; op < NR_OPS; op++) {
+			printf("%-7s %-6s", arm_name[arm], op_name[op]);
+			for (ki = 0; ki < NR_K; ki++)
+				printf(" %s",
+				       num(pages_per_s(arm, op, ki) / 1e3, 10, 0));
+			printf("\n");
+		}
+	printf("\n");
 
 	printf("vCPU arms, k = 1: a real-mode guest maps or unmaps one page and signals it\n");
 	printf("(A-vcpu: I/O exit to the VMM, which walks and issues type1 MAP/UNMAP_DMA;\n");

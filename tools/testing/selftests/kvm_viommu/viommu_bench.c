@@ -108,6 +108,14 @@ const unsigned int preloads[NR_PRE] = { 0, 1024, 65536, PRELOAD_MAX };
 static const unsigned int ladder_steps[] = { 0, 1, 2, 3, 3, 2, 1, 0 };
 /* Repetitions of each op per ladder step, before scaling. */
 #define LADDER_REPS	8
+/*
+ * Pause at each ladder step before timing: under TCG time the samples
+ * right after what comes before a step (the untimed REFRESH of up to
+ * 192 Ki pages, or the container's set-up) come out slower, by QEMU's own
+ * state rather than by guest work (the instruction count does not move),
+ * and that is not the cost of the refresh being timed.
+ */
+#define LADDER_SETTLE_US	50000
 
 struct bench b;
 
@@ -899,6 +907,7 @@ static void ladder(unsigned int reps)
 
 		if (!preload_to(preloads[l]))
 			break;
+		usleep(LADDER_SETTLE_US);
 		if (l == NR_PRE - 1 && ladder_steps[s - 1] != l)
 			bookkeeping(BOOK_PRE);
 		for (r = 0; r < reps; r++) {

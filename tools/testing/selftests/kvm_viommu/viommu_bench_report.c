@@ -560,14 +560,21 @@ static void report_targets(void)
 		double lo = b.vfix_lo, hi = b.vfix_hi;
 		char m[64], mr[64];
 
-		/* Judged on the interval: met only if all of it is. */
+		/*
+		 * Judged on the interval: met only if all of it is.  Where
+		 * A-vcpu is not above N-vcpu (a resample, or the medians)
+		 * the ratio has no value (infinite here): unclear.
+		 */
 		snprintf(m, sizeof(m), "%.2f", r);
 		snprintf(mr, sizeof(mr), "%.2f", raw);
 		printf("  C fixed cost vs A's, vCPU (k=1), less the\n");
 		printf("  %-40s %-14s %-8s %s\n",
 		       "trap both pay (N): (C-N)/(A-N)",
-		       isnan(r) ? "-" : m, "<= 0.33",
-		       isnan(lo) ? "unavailable" : hi <= 1.0 / 3 ? "met" :
+		       isnan(r) ? "-" : isinf(r) ? "none, A <= N" : m,
+		       "<= 0.33",
+		       isnan(lo) ? "unavailable" :
+		       isinf(r) || isinf(hi) ? "unclear" :
+		       hi <= 1.0 / 3 ? "met" :
 		       lo > 1.0 / 3 ? "NOT MET" : "unclear");
 		snprintf(m, sizeof(m), "%.2f to %.2f", lo, hi);
 		printf("  %-40s %-14s %-8s %s\n", "  95% bootstrap interval",

@@ -289,6 +289,67 @@ static void vcpu_fixed_ratio_ci(double *lo, double *hi)
 	*hi = r[BOOT_RESAMPLES * 975 / 1000];
 }
 
+/* Cell of the pages-per-second table: thousands of pages per second. */
+static void pages_cell(enum arm arm, enum op op, unsigned int ki, char *buf,
+		       size_t len)
+{
+	snprintf(buf, len, "%s", num(pages_per_s(arm, op, ki) / 1e3, 0, 0));
+}
+
+/* Cell of the syscalls table: syscalls / voluntary context switches. */
+static void syscalls_cell(enum arm arm, enum op op, unsigned int ki,
+			  char *buf, size_t len)
+{
+	const struct series *s = &b.s[arm][op][ki];
+	double n = s->n ? s->n : NAN;
+
+	snprintf(buf, len, "%s /%s", num(s->syscalls / n, 0, 1),
+		 num(s->vcsw / n, 7, 2));
+}
+
+/* Cell of the IOMMU calls table: maps / unmaps / syncs. */
+static void calls_cell(enum arm arm, enum op op, unsigned int ki, char *buf,
+		       size_t len)
+{
+	const struct calls *c = &b.calls[arm][op][ki];
+
+	if (!has_calls(arm) || !c->n)
+		snprintf(buf, len, "-");
+	else
+		snprintf(buf, len, "%.0f/%.0f/%.0f", c->maps / c->n,
+			 c->unmaps / c->n, c->syncs / c->n);
+}
+
+/*
+ * A table with a row per arm and op and a column of @width per k, each
+ * cell from @cell (under a title the caller prints).
+ */
+static void per_k_table(int width,
+			void (*cell)(enum arm arm, enum op op,
+				     unsigned int ki, char *buf, size_t len))
+{
+	char buf[64];
+	unsigned int ki;
+	int arm, op;
+
+	printf("%-7s %-6s", "arm", "op");
+	for (ki = 0; ki < NR_K; ki++) {
+		snprintf(buf, sizeof(buf), "k=%u", ks[ki]);
+		printf(" %*s", width, buf);
+	}
+	printf("\n");
+	for (arm = 0; arm < NR_ARMS; arm++)
+		for (op = 0; op < NR_OPS; op++) {
+			printf("%-7s %-6s", arm_name[arm], op_name[op]);
+			for (ki = 0; ki < NR_K; ki++) {
+				cell(arm, op, ki, buf, sizeof(buf));
+				printf(" %*s", width, buf);
+			}
+			printf("\n");
+		}
+	printf("\n");
+}
+
 static void report_tables(void)
 {
 	unsigned int ki;
@@ -342,23 +403,7 @@ static void report_tables(void)
 	}
 
 	printf("pages per second, thousands (k / median time of one invalidation)\n");
-	printf("%-7s %-6s", "arm", "op");
-	for (ki = 0; ki < NR_K; ki++) {
-		char head[16];
-
-		snprintf(head, sizeof(head), "k=%u", ks[ki]);
-		printf(" %10s", head);
-	}
-	printf("\n");
-	for (arm = 0; arm < NR_ARMS; arm++)
-		for (op = 0; op < NR_OPS; op++) {
-			printf("%-7s %-6s", arm_name[arm], op_name[op]);
-			for (ki = 0; ki < NR_K; ki++)
-				printf(" %s",
-				       num(pages_per_s(arm, op, ki) / 1e3, 10, 0));
-			printf("\n");
-		}
-	printf("\n");
+	per_k_table(10, pages_cell);
 
 	printf("vCPU arms, k = 1: a real-mode guest maps or unmaps one page and signals it\n");
 	printf("(A-vcpu: I/O exit to the VMM, which walks and issues type1 MAP/UNMAP_DMA;\n");
@@ -401,50 +446,10 @@ static void report_tables(void)
 	printf("\n");
 
 	printf("per invalidation: syscalls (counted) / voluntary context switches (getrusage)\n");
-	printf("%-7s %-6s", "arm", "op");
-	for (ki = 0; ki < NR_K; ki++)
-		printf(" %13s%-4u", "k=", ks[ki]);
-	printf("\n");
-	for (arm = 0; arm < NR_ARMS; arm++)
-		for (op = 0; op < NR_OPS; op++) {
-			printf("%-7s %-6s", arm_name[arm], op_name[op]);
-			for (ki = 0; ki < NR_K; ki++) {
-				struct series *s = &b.s[arm][op][ki];
-				double n = s->n ? s->n : NAN;
-
-				printf(" %s /%s", num(s->syscalls / n, 8, 1),
-				       num(s->vcsw / n, 7, 2));
-			}
-			printf("\n");
-		}
-	printf("\n");
-
+	per_k_table(17, syscalls_cell);
 	printf("per invalidation: iommu_map / iommu_unmap / iotlb_sync calls ");
 	printf("(GET_INFO deltas; -: not available)\n");
-	printf("%-7s %-6s", "arm", "op");
-	for (ki = 0; ki < NR_K; ki++)
-		printf(" %14s%-4u", "k=", ks[ki]);
-	printf("\n");
-	for (arm = 0; arm < NR_ARMS; arm++)
-		for (op = 0; op < NR_OPS; op++) {
-			printf("%-7s %-6s", arm_name[arm], op_name[op]);
-			for (ki = 0; ki < NR_K; ki++) {
-				struct calls *c = &b.calls[arm][op][ki];
-				char cell[64];
-
-				if (!has_calls(arm) || !c->n)
-					snprintf(cell, sizeof(cell), "-");
-				else
-					snprintf(cell, sizeof(cell),
-						 "%.0f/%.0f/%.0f",
-						 c->maps / c->n,
-						 c->unmaps / c->n,
-						 c->syncs / c->n);
-				printf(" %18s", cell);
-			}
-			printf("\n");
-		}
-	printf("\n");
+	per_k_table(18, calls_cell);
 }
 
 static void report_preload(void)

@@ -328,7 +328,7 @@ static bool entry_reads_as(const struct tcase *t, u64 iova,
 	u64 start = iova & ~(size - 1), end = start + size - 1;
 	struct viommu_span exp[3], in;
 	struct viommu_walk w;
-	unsigned int n = 0;
+	unsigned int n;
 	u64 root, table, x, y;
 
 	h_reset(c);
@@ -340,18 +340,7 @@ static bool entry_reads_as(const struct tcase *t, u64 iova,
 	/* From a bit before the entry to a bit after it. */
 	x = start >= 0x3000 ? start - 0x3000 : 0;
 	y = end + 0x5000 <= top && end + 0x5000 > end ? end + 0x5000 : top;
-	if (x < start)
-		exp[n++] = (struct viommu_span)H_HOLE(x, start - 1);
-	exp[n] = *what;
-	exp[n].iova = start;
-	exp[n].last = end > top ? top : end;
-	n++;
-	if (end < y)
-		exp[n++] = (struct viommu_span)H_HOLE(end + 1, y);
-	if (what->kind == VIOMMU_SPAN_HOLE) {
-		exp[0] = (struct viommu_span)H_HOLE(x, y);
-		n = 1;
-	}
+	n = h_expect_entry(exp, x, y, start, end > top ? top : end, what);
 	if (!h_walk_expect(c, &w, x, y, exp, n))
 		return false;
 
@@ -360,11 +349,7 @@ static bool entry_reads_as(const struct tcase *t, u64 iova,
 	y = x + rnd_below(size / 2);
 	if (y > top)
 		y = top;
-	in = *what;
-	in.iova = x;
-	in.last = y;
-	if (what->kind == VIOMMU_SPAN_LEAF)
-		in.gpa = what->gpa + (x - start);
+	in = h_expect_inside(what, start, x, y);
 	return h_walk_expect(c, &w, x, y, &in, 1);
 }
 

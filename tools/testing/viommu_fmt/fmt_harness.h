@@ -553,4 +553,47 @@ static inline bool h_walk_expect(struct h_ctx *c, struct viommu_walk *w,
 	{ .kind = VIOMMU_SPAN_LEAF, .iova = (a), .last = (b), .gpa = (g), \
 	  .prot = (p) }
 
+/*
+ * What a walk over [@x, @y] reports when the only entry present covers
+ * [@start, @end] (inside it) and reads as @what: holes around it, @what
+ * over exactly its span, or one hole when @what is a hole.  Into @exp
+ * (room for 3); returns how many spans.
+ */
+static inline unsigned int h_expect_entry(struct viommu_span *exp, u64 x,
+					  u64 y, u64 start, u64 end,
+					  const struct viommu_span *what)
+{
+	unsigned int n = 0;
+
+	if (what->kind == VIOMMU_SPAN_HOLE) {
+		exp[0] = (struct viommu_span)H_HOLE(x, y);
+		return 1;
+	}
+	if (x < start)
+		exp[n++] = (struct viommu_span)H_HOLE(x, start - 1);
+	exp[n] = *what;
+	exp[n].iova = start;
+	exp[n].last = end;
+	n++;
+	if (end < y)
+		exp[n++] = (struct viommu_span)H_HOLE(end + 1, y);
+	return n;
+}
+
+/*
+ * What a walk over [@x, @y], strictly inside an entry from @start that
+ * reads as @what, reports: @what clipped to the range.
+ */
+static inline struct viommu_span h_expect_inside(const struct viommu_span *what,
+						 u64 start, u64 x, u64 y)
+{
+	struct viommu_span in = *what;
+
+	in.iova = x;
+	in.last = y;
+	if (what->kind == VIOMMU_SPAN_LEAF)
+		in.gpa = what->gpa + (x - start);
+	return in;
+}
+
 #endif /* _FMT_HARNESS_H */

@@ -274,7 +274,7 @@ static bool entry_reads_as(u64 iova, unsigned int level, u64 entry,
 	u64 start = iova & ~(size - 1), end = start + size - 1;
 	struct viommu_span exp[3], in;
 	struct viommu_walk w;
-	unsigned int n = 0;
+	unsigned int n;
 	u64 root, table, x, y;
 
 	h_reset(c);
@@ -285,28 +285,13 @@ static bool entry_reads_as(u64 iova, unsigned int level, u64 entry,
 
 	x = start >= 0x3000 ? start - 0x3000 : 0;
 	y = end + 0x5000 <= IOVA_TOP ? end + 0x5000 : IOVA_TOP;
-	if (x < start)
-		exp[n++] = (struct viommu_span)H_HOLE(x, start - 1);
-	exp[n] = *what;
-	exp[n].iova = start;
-	exp[n].last = end;
-	n++;
-	if (end < y)
-		exp[n++] = (struct viommu_span)H_HOLE(end + 1, y);
-	if (what->kind == VIOMMU_SPAN_HOLE) {
-		exp[0] = (struct viommu_span)H_HOLE(x, y);
-		n = 1;
-	}
+	n = h_expect_entry(exp, x, y, start, end, what);
 	if (!h_walk_expect(c, &w, x, y, exp, n))
 		return false;
 
 	x = start + rnd_below(size / 2);
 	y = x + rnd_below(size / 2);
-	in = *what;
-	in.iova = x;
-	in.last = y;
-	if (what->kind == VIOMMU_SPAN_LEAF)
-		in.gpa = what->gpa + (x - start);
+	in = h_expect_inside(what, start, x, y);
 	return h_walk_expect(c, &w, x, y, &in, 1);
 }
 

@@ -690,7 +690,7 @@ static bool entry_reads_as(struct ctx *c, unsigned int levels,
 	struct viommu_span exp[3], in;
 	struct layout l;
 	u64 size, start, end, wl, x, y;
-	unsigned int n = 0;
+	unsigned int n;
 
 	fixed_layout(c, &l, levels, ps, base);
 	page %= l.pages;
@@ -705,28 +705,13 @@ static bool entry_reads_as(struct ctx *c, unsigned int levels,
 
 	x = base;
 	y = wl;
-	if (x < start)
-		exp[n++] = (struct viommu_span)H_HOLE(x, start - 1);
-	exp[n] = *what;
-	exp[n].iova = start;
-	exp[n].last = end;
-	n++;
-	if (end < y)
-		exp[n++] = (struct viommu_span)H_HOLE(end + 1, y);
-	if (what->kind == VIOMMU_SPAN_HOLE) {
-		exp[0] = (struct viommu_span)H_HOLE(x, y);
-		n = 1;
-	}
+	n = h_expect_entry(exp, x, y, start, end, what);
 	if (!walk_expect(c, &l, x, y, exp, n))
 		return false;
 
 	x = start + rnd_below((end - start) / 2 + 1);
 	y = x + rnd_below((end - x) + 1);
-	in = *what;
-	in.iova = x;
-	in.last = y;
-	if (what->kind == VIOMMU_SPAN_LEAF)
-		in.gpa = what->gpa + (x - start);
+	in = h_expect_inside(what, start, x, y);
 	return walk_expect(c, &l, x, y, &in, 1);
 }
 

@@ -283,7 +283,7 @@ static bool entry_reads_as(unsigned int levels, u64 iova, unsigned int level,
 	u64 top = iova_top(levels), size = BIT_ULL(lvl_shift(level));
 	u64 start = iova & ~(size - 1), end = start + size - 1;
 	struct viommu_span exp[3], in;
-	unsigned int n = 0;
+	unsigned int n;
 	u64 root, x, y;
 
 	h_reset(c);
@@ -293,29 +293,14 @@ static bool entry_reads_as(unsigned int levels, u64 iova, unsigned int level,
 
 	x = start >= 0x3000 ? start - 0x3000 : 0;
 	y = end + 0x5000 <= top && end + 0x5000 > end ? end + 0x5000 : top;
-	if (x < start)
-		exp[n++] = (struct viommu_span)H_HOLE(x, start - 1);
-	exp[n] = *what;
-	exp[n].iova = start;
-	exp[n].last = end;
-	n++;
-	if (end < y)
-		exp[n++] = (struct viommu_span)H_HOLE(end + 1, y);
-	if (what->kind == VIOMMU_SPAN_HOLE) {
-		exp[0] = (struct viommu_span)H_HOLE(x, y);
-		n = 1;
-	}
+	n = h_expect_entry(exp, x, y, start, end, what);
 	if (!walk_expect(levels, root, x, y, exp, n))
 		return false;
 
 	/* Strictly inside the entry: clipped to the range. */
 	x = start + rnd_below(size / 2);
 	y = x + rnd_below(size / 2);
-	in = *what;
-	in.iova = x;
-	in.last = y;
-	if (what->kind == VIOMMU_SPAN_LEAF)
-		in.gpa = what->gpa + (x - start);
+	in = h_expect_inside(what, start, x, y);
 	return walk_expect(levels, root, x, y, &in, 1);
 }
 

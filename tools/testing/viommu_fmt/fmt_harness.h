@@ -482,32 +482,22 @@ static inline bool h_same_meaning(const struct viommu_span *a,
 }
 
 /*
- * Walk [iova, last] with @w (whose ctx becomes @c) and compare with @exp,
- * after merging neighbouring spans that mean the same (the walker reports
- * one span per entry it visits, or per run of entries it read together).
+ * Check the @nr spans a walk of [@iova, @last] reported, in @spans, against
+ * @exp: in order and inside the range, and equal to @exp once neighbouring
+ * spans that mean the same are merged (the walker reports one span per
+ * entry it visits, or per run of entries it read together).  @spans is
+ * merged in place.
  */
-static inline bool h_walk_expect(struct h_ctx *c, struct viommu_walk *w,
-				 u64 iova, u64 last,
+static inline bool h_spans_match(u64 iova, u64 last, struct viommu_span *spans,
+				 unsigned int nr,
 				 const struct viommu_span *exp,
 				 unsigned int nr_exp)
 {
 	unsigned int i, n = 0;
 	u64 next = iova;
-	int ret;
 
-	w->emit = h_emit_record;
-	w->ctx = c;
-	c->nr_spans = 0;
-	c->overflow = false;
-	ret = viommu_walk(w, iova, last);
-	if (ret) {
-		diag("walk [%#llx, %#llx] returned %d%s",
-		     (unsigned long long)iova, (unsigned long long)last, ret,
-		     c->overflow ? " (too many spans)" : "");
-		return false;
-	}
-	for (i = 0; i < c->nr_spans; i++) {
-		struct viommu_span *s = &c->spans[i];
+	for (i = 0; i < nr; i++) {
+		struct viommu_span *s = &spans[i];
 
 		if (s->iova != next || s->last < s->iova || s->last > last) {
 			diag("walk [%#llx, %#llx]: span %u out of order",
@@ -517,14 +507,14 @@ static inline bool h_walk_expect(struct h_ctx *c, struct viommu_walk *w,
 			return false;
 		}
 		next = s->last + 1;
-		if (n && h_same_meaning(&c->spans[n - 1], s))
-			c->spans[n - 1].last = s->last;
+		if (n && h_same_meaning(&spans[n - 1], s))
+			spans[n - 1].last = s->last;
 		else
-			c->spans[n++] = *s;
+			spans[n++] = *s;
 	}
 
 	for (i = 0; i < n || i < nr_exp; i++) {
-		const struct viommu_span *g = i < n ? &c->spans[i] : NULL;
+		const struct viommu_span *g = i < n ? &spans[i] : NULL;
 		const struct viommu_span *e = i < nr_exp ? &exp[i] : NULL;
 
 		if (g && e && g->kind == e->kind && g->iova == e->iova &&
@@ -543,6 +533,28 @@ static inline bool h_walk_expect(struct h_ctx *c, struct viommu_walk *w,
 		return false;
 	}
 	return true;
+}
+
+/* Walk [iova, last] with @w (whose ctx becomes @c); h_spans_match() @exp. */
+static inline bool h_walk_expect(struct h_ctx *c, struct viommu_walk *w,
+				 u64 iova, u64 last,
+				 const struct viommu_span *exp,
+				 unsigned int nr_exp)
+{
+	int ret;
+
+	w->emit = h_emit_record;
+	w->ctx = c;
+	c->nr_spans = 0;
+	c->overflow = false;
+	ret = viommu_walk(w, iova, last);
+	if (ret) {
+		diag("walk [%#llx, %#llx] returned %d%s",
+		     (unsigned long long)iova, (unsigned long long)last, ret,
+		     c->overflow ? " (too many spans)" : "");
+		return false;
+	}
+	return h_spans_match(iova, last, c->spans, c->nr_spans, exp, nr_exp);
 }
 
 #define H_HOLE(a, b)	{ .kind = VIOMMU_SPAN_HOLE, .iova = (a), .last = (b) }

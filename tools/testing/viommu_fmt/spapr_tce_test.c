@@ -573,16 +573,14 @@ static int emit_record(void *opaque, const struct viommu_span *s)
 }
 
 /*
- * Walk [iova, last] and compare with @exp, after merging neighbouring
- * spans that mean the same.
+ * Walk [iova, last], which must not read past the window, and
+ * h_spans_match() @exp.
  */
 static bool walk_expect(struct ctx *c, const struct layout *l, u64 iova,
 			u64 last, const struct viommu_span *exp,
 			unsigned int nr_exp)
 {
 	struct viommu_walk w;
-	unsigned int i, n = 0;
-	u64 next = iova;
 	int ret;
 
 	init_walk(&w, c, l, emit_record);
@@ -601,43 +599,7 @@ static bool walk_expect(struct ctx *c, const struct layout *l, u64 iova,
 		     (unsigned long long)iova, (unsigned long long)last);
 		return false;
 	}
-	for (i = 0; i < c->nr_spans; i++) {
-		struct viommu_span *s = &c->spans[i];
-
-		if (s->iova != next || s->last < s->iova || s->last > last) {
-			diag("walk [%#llx, %#llx]: span %u out of order",
-			     (unsigned long long)iova,
-			     (unsigned long long)last, i);
-			h_print_span("got", s);
-			return false;
-		}
-		next = s->last + 1;
-		if (n && h_same_meaning(&c->spans[n - 1], s))
-			c->spans[n - 1].last = s->last;
-		else
-			c->spans[n++] = *s;
-	}
-
-	for (i = 0; i < n || i < nr_exp; i++) {
-		const struct viommu_span *g = i < n ? &c->spans[i] : NULL;
-		const struct viommu_span *e = i < nr_exp ? &exp[i] : NULL;
-
-		if (g && e && g->kind == e->kind && g->iova == e->iova &&
-		    g->last == e->last &&
-		    (g->kind != VIOMMU_SPAN_LEAF ||
-		     (g->gpa == e->gpa && g->prot == e->prot)) &&
-		    (g->kind != VIOMMU_SPAN_REFUSED ||
-		     g->refusal == e->refusal))
-			continue;
-		diag("walk [%#llx, %#llx]: span %u differs",
-		     (unsigned long long)iova, (unsigned long long)last, i);
-		if (e)
-			h_print_span("expected", e);
-		if (g)
-			h_print_span("got     ", g);
-		return false;
-	}
-	return true;
+	return h_spans_match(iova, last, c->spans, c->nr_spans, exp, nr_exp);
 }
 
 /*

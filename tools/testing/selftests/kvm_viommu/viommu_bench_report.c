@@ -350,57 +350,82 @@ static void per_k_table(int width,
 	printf("\n");
 }
 
+/*
+ * A column of the tables comparing arms at each k: the per-page median of
+ * @arm, or with @over != NR_ARMS the ratio of @arm's to @over's.
+ */
+struct compare_col {
+	const char *head;
+	int width;
+	enum arm arm;
+	enum arm over;
+};
+
+static const struct compare_col vs_type1[] = {
+	{ "A ns/pg", 10, ARM_A, NR_ARMS },
+	{ "A' ns/pg", 10, ARM_AP, NR_ARMS },
+	{ "B ns/pg", 10, ARM_B, NR_ARMS },
+	{ "C ns/pg", 10, ARM_C, NR_ARMS },
+	{ "A/B", 7, ARM_A, ARM_B },
+	{ "A'/B", 7, ARM_AP, ARM_B },
+	{ "C/A", 6, ARM_C, ARM_A },
+};
+
+static const struct compare_col vs_raw[] = {
+	{ "B-pre ns/pg", 11, ARM_BP, NR_ARMS },
+	{ "C-pre ns/pg", 11, ARM_CP, NR_ARMS },
+	{ "R ns/pg", 10, ARM_R, NR_ARMS },
+	{ "B/B-pre", 8, ARM_B, ARM_BP },
+	{ "B-pre/R", 8, ARM_BP, ARM_R },
+	{ "C-pre/A", 8, ARM_CP, ARM_A },
+};
+
+static const struct compare_col vs_merge[] = {
+	{ "A' ns/pg", 10, ARM_AP, NR_ARMS },
+	{ "B-merge ns/pg", 13, ARM_BM, NR_ARMS },
+	{ "B ns/pg", 10, ARM_B, NR_ARMS },
+	{ "A'/B-merge", 10, ARM_AP, ARM_BM },
+	{ "B/B-merge", 9, ARM_B, ARM_BM },
+};
+
+/* Per op, a row per k of the @n columns @cols. */
+static void compare_table(const struct compare_col *cols, unsigned int n)
+{
+	unsigned int ki, i;
+	int op;
+
+	for (op = 0; op < NR_OPS; op++) {
+		printf("%-5s %5s", op_name[op], "k");
+		for (i = 0; i < n; i++)
+			printf(" %*s", cols[i].width, cols[i].head);
+		printf("\n");
+		for (ki = 0; ki < NR_K; ki++) {
+			printf("%-5s %5u", "", ks[ki]);
+			for (i = 0; i < n; i++) {
+				const struct compare_col *c = &cols[i];
+				double v = pp(c->arm, op, ki);
+
+				if (c->over != NR_ARMS)
+					v /= pp(c->over, op, ki);
+				printf(" %s", num(v, c->width,
+						  c->over != NR_ARMS ? 2 : 0));
+			}
+			printf("\n");
+		}
+		printf("\n");
+	}
+}
+
 static void report_tables(void)
 {
 	unsigned int ki;
 	int arm, op;
 
-	for (op = 0; op < NR_OPS; op++) {
-		printf("%-5s %5s %10s %10s %10s %10s %7s %7s %6s\n",
-		       op_name[op], "k", "A ns/pg", "A' ns/pg", "B ns/pg",
-		       "C ns/pg", "A/B", "A'/B", "C/A");
-		for (ki = 0; ki < NR_K; ki++)
-			printf("%-5s %5u %s %s %s %s %s %s %s\n", "", ks[ki],
-			       num(pp(ARM_A, op, ki), 10, 0),
-			       num(pp(ARM_AP, op, ki), 10, 0),
-			       num(pp(ARM_B, op, ki), 10, 0),
-			       num(pp(ARM_C, op, ki), 10, 0),
-			       num(pp(ARM_A, op, ki) / pp(ARM_B, op, ki), 7, 2),
-			       num(pp(ARM_AP, op, ki) / pp(ARM_B, op, ki), 7, 2),
-			       num(pp(ARM_C, op, ki) / pp(ARM_A, op, ki), 6, 2));
-		printf("\n");
-	}
-
+	compare_table(vs_type1, ARRAY_SIZE(vs_type1));
 	printf("pre-pinned (B-pre, C-pre) and raw limit (R, in-module time):\n");
-	for (op = 0; op < NR_OPS; op++) {
-		printf("%-5s %5s %11s %11s %10s %8s %8s %8s\n", op_name[op],
-		       "k", "B-pre ns/pg", "C-pre ns/pg", "R ns/pg",
-		       "B/B-pre", "B-pre/R", "C-pre/A");
-		for (ki = 0; ki < NR_K; ki++)
-			printf("%-5s %5u %s %s %s %s %s %s\n", "", ks[ki],
-			       num(pp(ARM_BP, op, ki), 11, 0),
-			       num(pp(ARM_CP, op, ki), 11, 0),
-			       num(pp(ARM_R, op, ki), 10, 0),
-			       num(pp(ARM_B, op, ki) / pp(ARM_BP, op, ki), 8, 2),
-			       num(pp(ARM_BP, op, ki) / pp(ARM_R, op, ki), 8, 2),
-			       num(pp(ARM_CP, op, ki) / pp(ARM_A, op, ki), 8, 2));
-		printf("\n");
-	}
-
+	compare_table(vs_raw, ARRAY_SIZE(vs_raw));
 	printf("merging table (B-merge) against type1 at its best (A'):\n");
-	for (op = 0; op < NR_OPS; op++) {
-		printf("%-5s %5s %10s %12s %10s %8s %9s\n", op_name[op], "k",
-		       "A' ns/pg", "B-merge ns/pg", "B ns/pg", "A'/B-merge",
-		       "B/B-merge");
-		for (ki = 0; ki < NR_K; ki++)
-			printf("%-5s %5u %s %s %s %s %s\n", "", ks[ki],
-			       num(pp(ARM_AP, op, ki), 10, 0),
-			       num(pp(ARM_BM, op, ki), 13, 0),
-			       num(pp(ARM_B, op, ki), 10, 0),
-			       num(pp(ARM_AP, op, ki) / pp(ARM_BM, op, ki), 10, 2),
-			       num(pp(ARM_B, op, ki) / pp(ARM_BM, op, ki), 9, 2));
-		printf("\n");
-	}
+	compare_table(vs_merge, ARRAY_SIZE(vs_merge));
 
 	printf("pages per second, thousands (k / median time of one invalidation)\n");
 	per_k_table(10, pages_cell);

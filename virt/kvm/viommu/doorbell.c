@@ -29,8 +29,9 @@
  *   units of refresh work (a request may take several passes); a task work
  *   runs one pass and leaves what remains to the worker, which requeues
  *   itself while more is pending;
- * - after hooking the wait queue the ring is looked at once, so a kick
- *   that came before the doorbell existed is not lost;
+ * - after hooking the wait queue the ring's producer index is looked at
+ *   once, and the worker queued if requests are waiting, so a kick that
+ *   came before the doorbell existed is not lost;
  * - teardown is unhook (nothing new can be queued) -> mark dead under
  *   tw_lock (a task work still queued will do nothing; a running one is
  *   waited for) -> cancel_work_sync (the running pass finishes, a requeued
@@ -60,6 +61,7 @@
 #include <linux/sched/mm.h>
 #include <linux/slab.h>
 #include <linux/task_work.h>
+#include <linux/uaccess.h>
 #include <linux/workqueue.h>
 
 #include "viommu.h"
@@ -155,10 +157,35 @@ struct viommu_doorbell {
 	u64 requests;
 };
 
-static u64 viommu_db_slot(struct viommu_doorbell *db, u32 index)
+/*
+ * The VMM address of ring byte @off, or NULL when it is not writable
+ * guest memory.  @slot caches the memslot over one pass (srcu held): a
+ * ring is mostly in one memslot, looked up once per pass.  A request is
+ * copied in once and only that copy is looked at: the guest may be
+ * rewriting it.
+ */
+static void __user *viommu_db_ptr(struct viommu_doorbell *db, u64 off,
+				  struct kvm_memory_slot **slot)
 {
-	return db->ring_gpa + VIOMMU_RING_HDR +
-	       (u64)(index & (db->entries - 1)) * VIOMMU_RING_REQ;
+	u64 gpa = db->ring_gpa + off;
+	unsigned long hva = viommu_gm_rw_page(db->c, gpa_to_gfn(gpa), slot);
+
+	return hva ? (void __user *)(hva + offset_in_page(gpa)) : NULL;
+}
+
+static struct kvm_viommu_ring_hdr __user *
+viommu_db_hdr(struct viommu_doorbell *db, struct kvm_memory_slot **slot)
+{
+	return viommu_db_ptr(db, 0, slot);
+}
+
+static struct kvm_viommu_ring_req __user *
+viommu_db_req(struct viommu_doorbell *db, u32 index,
+	      struct kvm_memory_slot **slot)
+{
+	return viommu_db_ptr(db, VIOMMU_RING_HDR +
+			     (u64)(index & (db->entries - 1)) * VIOMMU_RING_REQ,
+			     slot);
 }
 
 /* Resume the request at db->cons over [@iova, @last] of table @table_id. */
@@ -271,17 +298,19 @@ static u32 viommu_db_start(struct viommu_doorbell *db,
  * written back), -EAGAIN when the budget ran out first, -EFAULT when the
  * ring is not guest memory any more.
  */
-static int viommu_db_one(struct viommu_doorbell *db, u64 *budget)
+static int viommu_db_one(struct viommu_doorbell *db, u64 *budget,
+			 struct kvm_memory_slot **slot)
 {
 	struct viommu_container *c = db->c;
-	u64 gpa = viommu_db_slot(db, db->cons);
+	struct kvm_viommu_ring_req __user *q;
 	struct kvm_viommu_ring_req req;
 	struct viommu_table *t;
 	u32 status;
 	u64 next;
 	int ret;
 
-	if (viommu_gm_access(c, gpa, &req, sizeof(req), false))
+	q = viommu_db_req(db, db->cons, slot);
+	if (!q || copy_from_user(&req, q, sizeof(req)))
 		return -EFAULT;
 
 	status = db->busy ? KVM_VIOMMU_REQ_PENDING : viommu_db_start(db, &req);
@@ -320,10 +349,10 @@ done:
 	db->busy = false;
 	db->tce_status = 0;
 	/* Only the kernel's half of the request is written. */
-	return viommu_gm_access(c, gpa + offsetof(typeof(req), status),
-				&req.status,
-				sizeof(req) - offsetof(typeof(req), status),
-				true);
+	if (copy_to_user(&q->status, &req.status,
+			 sizeof(req) - offsetof(typeof(req), status)))
+		return -EFAULT;
+	return 0;
 }
 
 static void viommu_db_fail(struct viommu_doorbell *db, u32 error)
@@ -342,6 +371,8 @@ static void viommu_db_fail(struct viommu_doorbell *db, u32 error)
 static bool viommu_db_pass(struct viommu_doorbell *db, bool *signal)
 {
 	struct viommu_container *c = db->c;
+	struct kvm_viommu_ring_hdr __user *hdr;
+	struct kvm_memory_slot *slot = NULL;
 	u64 budget = VIOMMU_DB_BUDGET;
 	bool more = false;
 	unsigned int n;
@@ -355,7 +386,8 @@ static bool viommu_db_pass(struct viommu_doorbell *db, bool *signal)
 	db->passes++;
 
 	idx = srcu_read_lock(&c->kvm->srcu);
-	if (viommu_gm_read_u32(c, db->ring_gpa, &prod)) {
+	hdr = viommu_db_hdr(db, &slot);
+	if (!hdr || get_user(prod, &hdr->prod)) {
 		viommu_db_fail(db, KVM_VIOMMU_RING_ERR_FAULT);
 		goto out;
 	}
@@ -367,7 +399,7 @@ static bool viommu_db_pass(struct viommu_doorbell *db, bool *signal)
 	smp_rmb();
 
 	for (n = 0; n < VIOMMU_DB_REQS && db->cons != prod; n++) {
-		ret = viommu_db_one(db, &budget);
+		ret = viommu_db_one(db, &budget, &slot);
 		if (ret)
 			break;
 		db->cons++;
@@ -382,9 +414,7 @@ static bool viommu_db_pass(struct viommu_doorbell *db, bool *signal)
 	if (*signal) {
 		/* Statuses before the index that completes them. */
 		smp_wmb();
-		if (viommu_gm_access(c, db->ring_gpa +
-				     offsetof(struct kvm_viommu_ring_hdr, cons),
-				     &db->cons, sizeof(db->cons), true)) {
+		if (put_user(db->cons, &hdr->cons)) {
 			viommu_db_fail(db, KVM_VIOMMU_RING_ERR_FAULT);
 			goto out;
 		}
@@ -585,6 +615,26 @@ static int viommu_db_ring_check(struct viommu_container *c, u64 gpa,
 	return ret ? -EINVAL : 0;
 }
 
+/*
+ * Are there requests past db->cons?  True when the header cannot be read:
+ * the worker's pass then reports the fault in the ring.
+ */
+static bool viommu_db_posted(struct viommu_doorbell *db)
+{
+	struct kvm_viommu_ring_hdr __user *hdr;
+	struct kvm_memory_slot *slot = NULL;
+	bool posted = true;
+	u32 prod;
+	int idx;
+
+	idx = srcu_read_lock(&db->c->kvm->srcu);
+	hdr = viommu_db_hdr(db, &slot);
+	if (hdr && !get_user(prod, &hdr->prod))
+		posted = prod != db->cons;
+	srcu_read_unlock(&db->c->kvm->srcu, idx);
+	return posted;
+}
+
 static int viommu_db_create(struct viommu_container *c,
 			    struct kvm_viommu_set_doorbell *arg)
 {
@@ -649,7 +699,8 @@ static int viommu_db_create(struct viommu_container *c,
 
 	/* Hook, then look at the ring once: a kick before now is not lost. */
 	vfs_poll(file, &db->pt);
-	queue_work(viommu_wq, &db->work);
+	if (viommu_db_posted(db))
+		queue_work(viommu_wq, &db->work);
 	arg->id = db->id;
 	mutex_unlock(&c->lock);
 	fput(file);

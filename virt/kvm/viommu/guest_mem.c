@@ -103,6 +103,36 @@ int viommu_gm_table_hva(struct viommu_container *c, gfn_t gfn,
 }
 
 /**
+ * viommu_gm_rw_page - the VMM address of a guest page we read and write
+ * @c: the container (VM bound, srcu held).
+ * @gfn: guest frame.
+ * @slot: in: NULL, or a memslot this function found earlier in the same
+ *	srcu section, which is looked at first; out: @gfn's, or NULL.
+ *
+ * For objects the kernel both reads and writes in guest memory (doorbell
+ * rings): the page must be in a writable memslot.
+ *
+ * Return: the VMM address of @gfn, valid until the srcu section ends, or
+ * 0 when @gfn is not writable guest memory.
+ */
+unsigned long viommu_gm_rw_page(struct viommu_container *c, gfn_t gfn,
+				struct kvm_memory_slot **slot)
+{
+	struct kvm_memory_slot *s = *slot;
+	unsigned long hva;
+	bool ro;
+
+	/* Checked, writable, when it was found; stable under srcu. */
+	if (s && gfn >= s->base_gfn && gfn - s->base_gfn < s->npages)
+		return __gfn_to_hva_memslot(s, gfn);
+	if (viommu_gm_slot(c, gfn, true, &hva, &ro, slot)) {
+		*slot = NULL;
+		return 0;
+	}
+	return hva;
+}
+
+/**
  * viommu_gm_read_u32 - read a 32-bit value the guest may be writing
  * @c: the container (VM bound, srcu held, current->mm the VMM's).
  * @gpa: guest physical address, 4-byte aligned.

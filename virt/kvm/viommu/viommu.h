@@ -360,6 +360,8 @@ int viommu_gm_table_hva(struct viommu_container *c, gfn_t gfn,
 int viommu_gm_access(struct viommu_container *c, u64 gpa, void *buf,
 		     unsigned int len, bool write);
 int viommu_gm_read_u32(struct viommu_container *c, u64 gpa, u32 *val);
+unsigned long viommu_gm_rw_page(struct viommu_container *c, gfn_t gfn,
+				struct kvm_memory_slot **slot);
 bool viommu_gm_writable(struct viommu_container *c, u64 gpa);
 u32 viommu_gm_frame(struct viommu_container *c, gfn_t gfn, bool write,
 		    unsigned long *hva, bool *ro, gfn_t *slot_last);

@@ -285,14 +285,37 @@ struct viommu_span {
 };
 
 /**
- * struct viommu_walk_buf - the entries a walk has read and not decoded yet
+ * struct viommu_walk_geom - a table layout, as the walker uses it
+ * @fmt: the format; NULL until computed.
+ * @cfg: the layout.
+ * @iova_last: viommu_fmt_iova_last() of @fmt and @cfg.
+ * @shift: per level L, @shift[L - 1]: the format's level_shift().
+ * @bits: per level L, @bits[L - 1]: the format's level_bits().
+ *
+ * Computed (and the layout checked) by the first walk of a layout with a
+ * buffer, then reused by the walks of the same @fmt and @cfg: a walk of a
+ * few pages need not call the format back for them at every level.
+ */
+struct viommu_walk_geom {
+	const struct viommu_fmt *fmt;
+	struct viommu_fmt_cfg cfg;
+	u64 iova_last;
+	unsigned int shift[VIOMMU_MAX_LEVELS];
+	unsigned int bits[VIOMMU_MAX_LEVELS];
+};
+
+/**
+ * struct viommu_walk_buf - a walker's working memory
  * @raw: per level: a table at level L is read into @raw[L - 1], which the
  *	walks of the lower tables it points to leave alone.
+ * @geom: the layout of the last table walked with this buffer.
  *
- * 24 KiB: too big for a kernel stack, so the caller provides it.
+ * 24 KiB: too big for a kernel stack, so the caller provides it, zeroed
+ * before its first walk.
  */
 struct viommu_walk_buf {
 	u64 raw[VIOMMU_MAX_LEVELS][VIOMMU_WALK_CHUNK];
+	struct viommu_walk_geom geom;
 };
 
 /**
@@ -313,8 +336,8 @@ struct viommu_walk_buf {
  *	&viommu_fmt.decode_run), never more than VIOMMU_WALK_CHUNK entries;
  *	neighbouring spans may mean the same.
  * @ctx: passed to @read and @emit.
- * @buf: where the entries read are kept while they are decoded; not
- *	shared with a concurrent walk.
+ * @buf: where the entries read are kept while they are decoded (and the
+ *	table's layout between walks); not shared with a concurrent walk.
  */
 struct viommu_walk {
 	const struct viommu_fmt *fmt;

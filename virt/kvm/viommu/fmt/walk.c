@@ -111,6 +111,48 @@ static unsigned int read_entries(const struct viommu_walk *w, u64 table,
 }
 
 /*
+ * Report an entry that is not a table, decoded into @pte, over [@s, @l]
+ * (inside its span, which starts at @e_start and has 1 << @shift IOVAs per
+ * entry of the run).  @prot_mask is the AND of the permissions above.
+ */
+static int emit_entry(const struct viommu_walk *w,
+		      const struct viommu_pte *pte, u64 e_start, u64 s, u64 l,
+		      unsigned int shift, u32 prot_mask)
+{
+	switch (pte->kind) {
+	case VIOMMU_PTE_NONE:
+		return emit_span(w, VIOMMU_SPAN_HOLE, s, l, 0, 0, 0, 0);
+	case VIOMMU_PTE_LEAF:
+		return emit_span(w, VIOMMU_SPAN_LEAF, s, l,
+				 pte->addr + (s - e_start), pte->prot & prot_mask,
+				 0, shift);
+	default:
+		return refuse(w, s, l, pte->refusal ? pte->refusal :
+			      KVM_VIOMMU_REFUSED_RESERVED_BITS);
+	}
+}
+
+/* May a TABLE entry of a table at @level point to @pte's? */
+static bool table_ok(const struct viommu_pte *pte, unsigned int level)
+{
+	return pte->next_level >= 1 && pte->next_level < level;
+}
+
+/*
+ * The last IOVA offset a table at @level translating from @base covers,
+ * saturating for the top table of 64 bits.
+ */
+static u64 table_last(const struct viommu_walk_geom *g, unsigned int level,
+		      u64 base)
+{
+	unsigned int width = g->shift[level - 1] + g->bits[level - 1];
+
+	if (width >= 64 || base > ~0ULL - (BIT_ULL(width) - 1))
+		return ~0ULL;
+	return base + (BIT_ULL(width) - 1);
+}
+
+/*
  * Walk the table at @table (level @level), which translates the IOVA
  * offsets from @base up, over [@start, @last] (both inside the span of the
  * parent entry).  @prot_mask is the AND of the permissions of the entries
@@ -120,28 +162,20 @@ static int walk_level(const struct viommu_walk *w, u64 table,
 		      unsigned int level, u64 base, u64 start, u64 last,
 		      u32 prot_mask)
 {
-	const struct viommu_fmt *fmt = w->fmt;
-	unsigned int shift = fmt->level_shift(&w->cfg, level);
-	unsigned int bits = fmt->level_bits(&w->cfg, level);
-	u64 table_last;
+	const struct viommu_walk_geom *g = &w->buf->geom;
+	unsigned int shift = g->shift[level - 1];
+	u64 t_last = table_last(g, level, base);
 	u64 idx, first_idx, last_idx;
 	u64 *raw = w->buf->raw[level - 1];
 	unsigned int have = 0, used = 0, run;
 	int ret;
 
-	/* What this table covers, saturating for the top table of 64 bits. */
-	if (shift + bits >= 64 ||
-	    base > ~0ULL - ((BIT_ULL(shift + bits)) - 1))
-		table_last = ~0ULL;
-	else
-		table_last = base + (BIT_ULL(shift + bits) - 1);
-
 	/* IOVAs beyond this table (a skipped level with nonzero index bits). */
-	if (start > table_last)
+	if (start > t_last)
 		return refuse(w, start, last, KVM_VIOMMU_REFUSED_RESERVED_BITS);
 
 	first_idx = (start - base) >> shift;
-	last_idx = ((last > table_last ? table_last : last) - base) >> shift;
+	last_idx = ((last > t_last ? t_last : last) - base) >> shift;
 
 	for (idx = first_idx; idx <= last_idx; idx += run) {
 		u64 e_start = base + (idx << shift);
@@ -163,45 +197,98 @@ static int walk_level(const struct viommu_walk *w, u64 table,
 		}
 
 		/* A run ends inside the entries read, so at last_idx at most. */
-		run = fmt->decode_run(&w->cfg, level, shift,
-				      w->cfg.iova_base + e_start, raw + used,
-				      have - used, &pte);
+		run = w->fmt->decode_run(&w->cfg, level, shift,
+					 w->cfg.iova_base + e_start, raw + used,
+					 have - used, &pte);
 		used += run;
 		if (run > 1) {
 			e_last = e_start + (((u64)run << shift) - 1);
 			l = last < e_last ? last : e_last;
 		}
-		switch (pte.kind) {
-		case VIOMMU_PTE_NONE:
-			ret = emit_span(w, VIOMMU_SPAN_HOLE, s, l, 0, 0, 0, 0);
-			break;
-		case VIOMMU_PTE_LEAF:
-			ret = emit_span(w, VIOMMU_SPAN_LEAF, s, l,
-					pte.addr + (s - e_start),
-					pte.prot & prot_mask, 0, shift);
-			break;
-		case VIOMMU_PTE_TABLE:
-			if (pte.next_level < 1 || pte.next_level >= level) {
-				ret = refuse(w, s, l,
-					     KVM_VIOMMU_REFUSED_RESERVED_BITS);
-				break;
-			}
+		if (pte.kind != VIOMMU_PTE_TABLE)
+			ret = emit_entry(w, &pte, e_start, s, l, shift,
+					 prot_mask);
+		else if (!table_ok(&pte, level))
+			ret = refuse(w, s, l, KVM_VIOMMU_REFUSED_RESERVED_BITS);
+		else
 			ret = walk_level(w, pte.addr, pte.next_level, e_start,
 					 s, l, prot_mask & pte.prot);
-			break;
-		default:
-			ret = refuse(w, s, l, pte.refusal ? pte.refusal :
-				     KVM_VIOMMU_REFUSED_RESERVED_BITS);
-			break;
-		}
 		if (ret)
 			return ret;
 	}
 
-	if (last > table_last)
-		return refuse(w, table_last + 1, last,
+	if (last > t_last)
+		return refuse(w, t_last + 1, last,
 			      KVM_VIOMMU_REFUSED_RESERVED_BITS);
 	return 0;
+}
+
+/*
+ * Walk from the top table over [@start, @last] as walk_level() does, but
+ * go down without it while the range lies inside one entry of each table:
+ * such a table is read for that entry alone, in a loop rather than a
+ * recursion.  A refresh of a few pages spends most of its walk there.
+ */
+static int walk_from_top(const struct viommu_walk *w, u64 start, u64 last)
+{
+	const struct viommu_walk_geom *g = &w->buf->geom;
+	unsigned int level = w->cfg.levels;
+	u32 prot_mask = VIOMMU_PROT_RW;
+	u64 table = w->root, base = 0;
+
+	for (;;) {
+		unsigned int shift = g->shift[level - 1];
+		u64 t_last = table_last(g, level, base);
+		struct viommu_pte pte = { .kind = VIOMMU_PTE_BAD };
+		u64 e_start, raw;
+
+		/* (A range past the table's end spans several entries.) */
+		if (start > t_last ||
+		    (start - base) >> shift != (last - base) >> shift)
+			break;
+		e_start = base + (((start - base) >> shift) << shift);
+		if (w->read(w->ctx, table + ((e_start - base) >> shift) *
+				    sizeof(u64), 1, &raw))
+			return refuse(w, start, last,
+				      KVM_VIOMMU_REFUSED_TABLE_FAULT);
+		w->fmt->decode_run(&w->cfg, level, shift,
+				   w->cfg.iova_base + e_start, &raw, 1, &pte);
+		if (pte.kind != VIOMMU_PTE_TABLE)
+			return emit_entry(w, &pte, e_start, start, last, shift,
+					  prot_mask);
+		if (!table_ok(&pte, level))
+			return refuse(w, start, last,
+				      KVM_VIOMMU_REFUSED_RESERVED_BITS);
+		table = pte.addr;
+		level = pte.next_level;
+		base = e_start;
+		prot_mask &= pte.prot;
+	}
+	return walk_level(w, table, level, base, start, last, prot_mask);
+}
+
+/* The layout of @w's table, computed once per buffer; NULL if invalid. */
+static const struct viommu_walk_geom *walk_geom(const struct viommu_walk *w)
+{
+	struct viommu_walk_geom *g = &w->buf->geom;
+	const struct viommu_fmt *fmt = w->fmt;
+	unsigned int level;
+
+	if (g->fmt == fmt && g->cfg.levels == w->cfg.levels &&
+	    g->cfg.page_shift == w->cfg.page_shift &&
+	    g->cfg.iova_base == w->cfg.iova_base)
+		return g;
+	g->fmt = NULL;
+	if (viommu_fmt_check(fmt, &w->cfg))
+		return NULL;
+	g->cfg = w->cfg;
+	g->iova_last = viommu_fmt_iova_last(fmt, &w->cfg);
+	for (level = 1; level <= w->cfg.levels; level++) {
+		g->shift[level - 1] = fmt->level_shift(&w->cfg, level);
+		g->bits[level - 1] = fmt->level_bits(&w->cfg, level);
+	}
+	g->fmt = fmt;
+	return g;
 }
 
 /**
@@ -216,17 +303,18 @@ static int walk_level(const struct viommu_walk *w, u64 table,
  */
 int viommu_walk(const struct viommu_walk *w, u64 iova, u64 last)
 {
-	const struct viommu_fmt *fmt = w->fmt;
+	const struct viommu_walk_geom *g;
 
-	if (viommu_fmt_check(fmt, &w->cfg))
+	if (!w->buf)
 		return -EINVAL;
-	if (iova > last || iova < w->cfg.iova_base ||
-	    last > viommu_fmt_iova_last(fmt, &w->cfg))
+	g = walk_geom(w);
+	if (!g)
 		return -EINVAL;
-	if ((w->root & (fmt->root_align - 1)) || !w->buf)
+	if (iova > last || iova < w->cfg.iova_base || last > g->iova_last)
+		return -EINVAL;
+	if (w->root & (w->fmt->root_align - 1))
 		return -EINVAL;
 
-	return walk_level(w, w->root, w->cfg.levels, 0,
-			  iova - w->cfg.iova_base, last - w->cfg.iova_base,
-			  VIOMMU_PROT_RW);
+	return walk_from_top(w, iova - w->cfg.iova_base,
+			     last - w->cfg.iova_base);
 }

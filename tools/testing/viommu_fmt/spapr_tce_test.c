@@ -1118,6 +1118,33 @@ static void test_layouts(struct ctx *c)
 	check(ok,
 	      "sPAPR TCE: IOVAs below the window or beyond its index space are -EINVAL, without a span");
 
+	/*
+	 * One walk buffer, windows at different offsets: the buffer keeps
+	 * the layout of its last walk, and each walk must be checked
+	 * against its own.
+	 */
+	ok = true;
+	for (levels = 1; levels <= 5; levels++) {
+		u64 base = BIT_ULL(40), top = base + (BIT_ULL(59) - 1);
+		struct layout l;
+		struct viommu_walk w;
+
+		fixed_layout(c, &l, levels, 12, 0);
+		init_walk(&w, c, &l, emit_count);
+		ok = ok && viommu_walk(&w, 0, 0xfff) == 0;
+		w.cfg.iova_base = base;
+		ok = ok && viommu_walk(&w, top - 0xfff, top) == 0 &&
+		     viommu_walk(&w, 0, 0xfff) == -EINVAL;
+		w.cfg.iova_base = base + 0x800;
+		ok = ok && viommu_walk(&w, top - 0xfff + 0x800,
+				       top + 0x800) == -EINVAL;
+		w.cfg.iova_base = 0;
+		ok = ok && viommu_walk(&w, top - 0xfff, top) == -EINVAL &&
+		     viommu_walk(&w, 0, 0xfff) == 0;
+	}
+	check(ok,
+	      "sPAPR TCE: walks with one buffer are checked against each one's window, not the last");
+
 	/* Misaligned root. */
 	ok = true;
 	for (levels = 1; levels <= 5; levels++) {

@@ -117,15 +117,19 @@ static void viommu_detach_group(void *iommu_data, struct iommu_group *group)
 /*
  * Copy an argsz-first structure in: at least @minsz bytes, bytes beyond
  * what we know must be zero (-E2BIG), bytes we know beyond what userspace
- * passed read as zero.
+ * passed read as zero.  Inlined, so that a caller of the same uAPI
+ * version as ours is a copy of constant size (no run-time object check).
  */
-static int viommu_copy_in(void *karg, size_t ksize, size_t minsz,
-			  unsigned long arg, u32 *usize)
+static __always_inline int viommu_copy_in(void *karg, size_t ksize,
+					  size_t minsz, unsigned long arg,
+					  u32 *usize)
 {
 	void __user *uarg = (void __user *)arg;
 
 	if (get_user(*usize, (u32 __user *)uarg))
 		return -EFAULT;
+	if (likely(*usize == ksize))
+		return copy_from_user(karg, uarg, ksize) ? -EFAULT : 0;
 	if (*usize < minsz)
 		return -EINVAL;
 	/* Bound the check that unknown trailing bytes are zero. */
@@ -134,12 +138,15 @@ static int viommu_copy_in(void *karg, size_t ksize, size_t minsz,
 	return copy_struct_from_user(karg, ksize, uarg, *usize);
 }
 
-static int viommu_copy_out(unsigned long arg, const void *karg, size_t ksize,
-			   u32 usize)
+static __always_inline int viommu_copy_out(unsigned long arg,
+					   const void *karg, size_t ksize,
+					   u32 usize)
 {
-	if (copy_to_user((void __user *)arg, karg, min_t(size_t, ksize, usize)))
-		return -EFAULT;
-	return 0;
+	void __user *uarg = (void __user *)arg;
+
+	if (likely(usize >= ksize))
+		return copy_to_user(uarg, karg, ksize) ? -EFAULT : 0;
+	return copy_to_user(uarg, karg, usize) ? -EFAULT : 0;
 }
 
 static long viommu_ioctl_bind_vm(struct viommu_container *c, unsigned long arg)

@@ -593,9 +593,12 @@ static void report_targets(void)
 		/*
 		 * Judged on the interval: met only if all of it is.  Where
 		 * A-vcpu is not above N-vcpu (a resample, or the medians)
-		 * the ratio has no value (infinite here): unclear.
+		 * the ratio has no value (infinite here): unclear.  C-vcpu
+		 * does all N-vcpu does and more, so where it is below N
+		 * (a negative ratio) the trap's noise is larger than what
+		 * is measured: unclear too, never met.
 		 */
-		snprintf(m, sizeof(m), "%.2f", r);
+		snprintf(m, sizeof(m), r < 0 ? "%.2f, C < N" : "%.2f", r);
 		snprintf(mr, sizeof(mr), "%.2f", raw);
 		printf("  C fixed cost vs A's, vCPU (k=1), less the\n");
 		printf("  %-40s %-14s %-8s %s\n",
@@ -603,7 +606,7 @@ static void report_targets(void)
 		       isnan(r) ? "-" : isinf(r) ? "none, A <= N" : m,
 		       "<= 0.33",
 		       isnan(lo) ? "unavailable" :
-		       isinf(r) || isinf(hi) ? "unclear" :
+		       isinf(r) || isinf(hi) || lo < 0 ? "unclear" :
 		       hi <= 1.0 / 3 ? "met" :
 		       lo > 1.0 / 3 ? "NOT MET" : "unclear");
 		snprintf(m, sizeof(m), "%.2f to %.2f", lo, hi);

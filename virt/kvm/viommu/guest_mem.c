@@ -49,6 +49,30 @@ static u32 viommu_gm_hva(struct viommu_container *c, gfn_t gfn, bool write,
 	return viommu_gm_slot(c, gfn, write, hva, ro, &slot);
 }
 
+/*
+ * As viommu_gm_slot(), but @slot, when not NULL, is a memslot found by an
+ * earlier call with the same @write in the same srcu section, looked at
+ * first: checked when it was found, and memslots are stable under srcu.
+ * On failure *@slot is NULL.
+ */
+static u32 viommu_gm_cached(struct viommu_container *c, gfn_t gfn,
+			    bool write, struct kvm_memory_slot **slot,
+			    unsigned long *hva)
+{
+	struct kvm_memory_slot *s = *slot;
+	bool ro;
+	u32 why;
+
+	if (s && gfn >= s->base_gfn && gfn - s->base_gfn < s->npages) {
+		*hva = __gfn_to_hva_memslot(s, gfn);
+		return KVM_VIOMMU_REFUSED_NONE;
+	}
+	why = viommu_gm_slot(c, gfn, write, hva, &ro, slot);
+	if (why)
+		*slot = NULL;
+	return why;
+}
+
 /**
  * viommu_gm_read_entry - read one 8-byte guest table entry
  * @c: the container (VM bound, srcu held).
@@ -87,19 +111,7 @@ int viommu_gm_read_entry(struct viommu_container *c, u64 gpa, u64 *raw)
 int viommu_gm_table_hva(struct viommu_container *c, gfn_t gfn,
 			struct kvm_memory_slot **slot, unsigned long *hva)
 {
-	struct kvm_memory_slot *s = *slot;
-	bool ro;
-
-	/* Checked when it was found; memslots are stable under srcu. */
-	if (s && gfn >= s->base_gfn && gfn - s->base_gfn < s->npages) {
-		*hva = __gfn_to_hva_memslot(s, gfn);
-		return 0;
-	}
-	if (viommu_gm_slot(c, gfn, false, hva, &ro, slot)) {
-		*slot = NULL;
-		return -EFAULT;
-	}
-	return 0;
+	return viommu_gm_cached(c, gfn, false, slot, hva) ? -EFAULT : 0;
 }
 
 /**
@@ -118,18 +130,9 @@ int viommu_gm_table_hva(struct viommu_container *c, gfn_t gfn,
 unsigned long viommu_gm_rw_page(struct viommu_container *c, gfn_t gfn,
 				struct kvm_memory_slot **slot)
 {
-	struct kvm_memory_slot *s = *slot;
 	unsigned long hva;
-	bool ro;
 
-	/* Checked, writable, when it was found; stable under srcu. */
-	if (s && gfn >= s->base_gfn && gfn - s->base_gfn < s->npages)
-		return __gfn_to_hva_memslot(s, gfn);
-	if (viommu_gm_slot(c, gfn, true, &hva, &ro, slot)) {
-		*slot = NULL;
-		return 0;
-	}
-	return hva;
+	return viommu_gm_cached(c, gfn, true, slot, &hva) ? 0 : hva;
 }
 
 /**

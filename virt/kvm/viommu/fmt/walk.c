@@ -240,15 +240,13 @@ static int walk_from_top(const struct viommu_walk *w, u64 start, u64 last)
 		unsigned int shift = g->shift[level - 1];
 		u64 t_last = table_last(g, level, base);
 		struct viommu_pte pte = { .kind = VIOMMU_PTE_BAD };
-		u64 e_start, raw;
+		u64 idx = (start - base) >> shift, e_start, raw;
 
 		/* (A range past the table's end spans several entries.) */
-		if (start > t_last ||
-		    (start - base) >> shift != (last - base) >> shift)
+		if (start > t_last || idx != (last - base) >> shift)
 			break;
-		e_start = base + (((start - base) >> shift) << shift);
-		if (w->read(w->ctx, table + ((e_start - base) >> shift) *
-				    sizeof(u64), 1, &raw))
+		e_start = base + (idx << shift);
+		if (w->read(w->ctx, table + idx * sizeof(u64), 1, &raw))
 			return refuse(w, start, last,
 				      KVM_VIOMMU_REFUSED_TABLE_FAULT);
 		w->fmt->decode_run(&w->cfg, level, shift,

@@ -433,7 +433,8 @@ static void report_tables(void)
 	printf("vCPU arms, k = 1: a real-mode guest maps or unmaps one page and signals it\n");
 	printf("(A-vcpu: I/O exit to the VMM, which walks and issues type1 MAP/UNMAP_DMA;\n");
 	printf(" C-vcpu: doorbell ioeventfd, handled in the kernel before the guest resumes;\n");
-	printf(" N-vcpu: the same port write into KVM with no work behind it, the trap all pay)\n");
+	printf(" N-vcpu: the same guest code posting nothing, its port write a kick\n");
+	printf("  of an eventfd nobody reads: the trap all pay)\n");
 	if (b.vcpu_err)
 		printf("vCPU arms unavailable: %s\n", strerror(b.vcpu_err));
 	printf("%-7s %14s %10s %10s %16s %8s\n", "arm", "median ns/inv",

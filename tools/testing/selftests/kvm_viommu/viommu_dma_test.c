@@ -263,6 +263,102 @@ TEST_F(edu, dma_large_iommu_page)
 	munmap(hmem, 2 * SZ_2M);
 }
 
+/* The 2 MiB piece of guest frames behind piece @i after the swap below. */
+static uint64_t swapped_piece(int i)
+{
+	return i == 3 ? 4 : i == 4 ? 3 : i;
+}
+
+/*
+ * A 1 GiB guest leaf over a 1 GiB hugetlbfs page (the test VM reserves
+ * one at boot: scripts/vm/run-vm.sh) is shadowed by one 1 GiB IOMMU page,
+ * through which the device's DMA lands.  When the guest then makes it 512
+ * 2 MiB leaves and swaps two of them, the block is split: the other 510
+ * pieces stay mapped and the two swapped ones become 2 MiB blocks.
+ */
+TEST_F(edu, dma_1g_iommu_page)
+{
+	struct kvm_userspace_memory_region huge = {
+		.slot = 5,
+		.guest_phys_addr = SZ_1G,
+		.memory_size = SZ_1G,
+	};
+	/* IOVA 0: edu's DMA reaches only the low 256 MiB. */
+	const uint64_t iova = 0, far = 200 * SZ_1M, gpa = SZ_1G;
+	const uint64_t pages = SZ_1G / SZ_4K, piece = SZ_2M / SZ_4K;
+	struct kvm_viommu_refresh rf;
+	struct kvm_viommu_info info;
+	long pins = pins_held();
+	uint8_t *hmem;
+	int i;
+
+	hmem = mmap(NULL, SZ_1G, PROT_READ | PROT_WRITE,
+		    MAP_PRIVATE | MAP_ANONYMOUS | MAP_HUGETLB |
+		    30 << MAP_HUGE_SHIFT | MAP_POPULATE, -1, 0);
+	if (hmem == MAP_FAILED)
+		SKIP(return, "no 1 GiB hugetlbfs page (boot with hugepagesz=1G hugepages=1)");
+	huge.userspace_addr = (uintptr_t)hmem;
+	ASSERT_EQ(0, ioctl(self->v.vm, KVM_SET_USER_MEMORY_REGION, &huge));
+
+	gt_map(&self->gt, iova, gpa, 3, true);
+	ASSERT_EQ(0, viommu_refresh_raw(self->v.container, self->id, iova,
+					SZ_1G, &rf));
+	EXPECT_EQ(pages, rf.mapped);
+	ASSERT_EQ(0, viommu_info_raw(self->v.container, &info));
+	EXPECT_EQ(1, info.mapped_blocks);
+	EXPECT_EQ(pages, info.mapped_pages);
+	EXPECT_EQ(pages, info.pinned_pages);
+	EXPECT_EQ(pins + (long)pages, pins_held());
+
+	/* Through the block: 200 MiB in -> device -> page 1. */
+	fill(hmem + far, 0x31, LEN);
+	memset(hmem + SZ_4K, 0, LEN);
+	ASSERT_EQ(0, edu_dma_to_dev(&self->e, iova + far, LEN));
+	ASSERT_EQ(0, edu_dma_from_dev(&self->e, iova + SZ_4K, LEN));
+	EXPECT_EQ(0, memcmp(hmem + SZ_4K, hmem + far, LEN));
+
+	/* 512 2 MiB leaves, pieces 3 and 4 swapped. */
+	*gt_entry(&self->gt, iova, 3) = 0;
+	for (i = 0; i < 512; i++)
+		gt_map(&self->gt, iova + i * SZ_2M,
+		       gpa + swapped_piece(i) * SZ_2M, 2, true);
+	ASSERT_EQ(0, viommu_refresh_raw(self->v.container, self->id, iova,
+					SZ_1G, &rf));
+	EXPECT_EQ(pages - 2 * piece, rf.unchanged);
+	EXPECT_EQ(2 * piece, rf.mapped);
+	EXPECT_EQ(2 * piece, rf.unmapped);
+	ASSERT_EQ(0, viommu_info_raw(self->v.container, &info));
+	EXPECT_EQ(2, info.mapped_blocks);
+	EXPECT_EQ(pages, info.mapped_pages);
+	EXPECT_EQ(pages, info.pinned_pages);
+	EXPECT_EQ(pins + (long)pages, pins_held());
+
+	/* Piece 100 still where it was; IOVA piece 3 now lands in piece 4. */
+	memset(hmem + 3 * SZ_2M + SZ_4K, 0, LEN);
+	memset(hmem + 4 * SZ_2M + SZ_4K, 0, LEN);
+	ASSERT_EQ(0, edu_dma_to_dev(&self->e, iova + far, LEN));
+	ASSERT_EQ(0, edu_dma_from_dev(&self->e, iova + 3 * SZ_2M + SZ_4K,
+				      LEN));
+	EXPECT_EQ(0, memcmp(hmem + 4 * SZ_2M + SZ_4K, hmem + far, LEN));
+	for (i = 0; i < LEN; i++)
+		ASSERT_EQ(0, hmem[3 * SZ_2M + SZ_4K + i]);
+
+	/* Removing the table above them removes every mapping and pin. */
+	*gt_entry(&self->gt, iova, 3) = 0;
+	ASSERT_EQ(0, viommu_refresh_raw(self->v.container, self->id, iova,
+					SZ_1G, &rf));
+	EXPECT_EQ(pages, rf.unmapped);
+	ASSERT_EQ(0, viommu_info_raw(self->v.container, &info));
+	EXPECT_EQ(0, info.mapped_blocks);
+	EXPECT_EQ(0, info.mapped_pages);
+	EXPECT_EQ(0, info.pinned_pages);
+	EXPECT_EQ(pins, pins_held());
+
+	huge.memory_size = 0;
+	ioctl(self->v.vm, KVM_SET_USER_MEMORY_REGION, &huge);
+	munmap(hmem, SZ_1G);
+}
+
 /*
  * 512 contiguous 4 KiB guest leaves over one hugetlbfs page: 4 KiB IOMMU
  * pages in a plain table, one 2 MiB IOMMU page in a KVM_VIOMMU_TABLE_MERGE

@@ -36,6 +36,17 @@ module_param_named(max_mapped_pages, viommu_max_mapped_pages, ulong, 0644);
 MODULE_PARM_DESC(max_mapped_pages,
 		 "Most 4 KiB IOVA pages one container may map (default 2^26)");
 
+/*
+ * Most unmapped pages a refresh keeps pinned until its one IOTLB sync.  The
+ * pages wait in a list of chunks (VIOMMU_UNPIN_CHUNK pages, one 4 KiB
+ * allocation each); past this bound, or when a chunk cannot be allocated,
+ * the refresh syncs early and releases them, so unmapping never fails.
+ */
+static unsigned long viommu_max_pending_unpins = 1UL << 16;	/* 256 MiB */
+module_param_named(max_pending_unpins, viommu_max_pending_unpins, ulong, 0644);
+MODULE_PARM_DESC(max_pending_unpins,
+		 "Most unmapped pages a refresh holds until its IOTLB sync (default 2^16)");
+
 /* Spans the walk may report between two yields. */
 #define VIOMMU_SPAN_YIELD	64
 
@@ -43,6 +54,26 @@ MODULE_PARM_DESC(max_mapped_pages,
 #define VIOMMU_STOP		1
 
 static_assert(PAGE_SIZE == SZ_4K, "kvm-viommu shadows at 4 KiB granularity");
+
+/* Pages per struct viommu_unpin_chunk: it fits in 4 KiB. */
+#define VIOMMU_UNPIN_CHUNK	((PAGE_SIZE - 2 * sizeof(void *)) / \
+				 (sizeof(struct page *) + sizeof(bool)))
+
+/**
+ * struct viommu_unpin_chunk - pages unmapped, to release after the IOTLB sync
+ * @next: the chunk filled after this one, or NULL.
+ * @nr: pages in @pages.
+ * @pages: the pages.
+ * @dirty: per page: it was mapped writable.
+ */
+struct viommu_unpin_chunk {
+	struct viommu_unpin_chunk *next;
+	unsigned int nr;
+	struct page *pages[VIOMMU_UNPIN_CHUNK];
+	bool dirty[VIOMMU_UNPIN_CHUNK];
+};
+
+static_assert(sizeof(struct viommu_unpin_chunk) <= PAGE_SIZE);
 
 /**
  * struct viommu_refresh_ctx - state of one refresh
@@ -70,10 +101,11 @@ static_assert(PAGE_SIZE == SZ_4K, "kvm-viommu shadows at 4 KiB granularity");
  * @run_prot: VIOMMU_PROT_* to map it with.
  * @map_pfn: the host page frame numbers behind the run being mapped.
  * @map_page: scratch for pinning them.
- * @nr_unpin: pages in @unpin.
- * @unpin: pages unmapped in @gather, to release once it is synced.
- * @dirty: per @unpin entry: it was mapped writable.
+ * @nr_unpin: pages in @unpin and the chunks after it.
+ * @unpin_tail: the chunk being filled: @unpin, or the last allocated one.
  * @walk_buf: the guest entries the walk has read, a table page at a time.
+ * @unpin: pages unmapped in @gather, to release once it is synced; the
+ *	first chunk of the list, the others allocated as it grows.
  *
  * One per container (viommu_container.refresh), allocated at its first
  * refresh: refreshes are serialised by the container lock.
@@ -92,6 +124,8 @@ struct viommu_refresh_ctx {
 	struct kvm_memory_slot *rd_slot;
 	struct viommu_span pending;
 	bool pending_4k;
+	unsigned long nr_unpin;
+	struct viommu_unpin_chunk *unpin_tail;
 	unsigned int nr_runs;
 	unsigned int nr_queued;
 	u64 run_iova[VIOMMU_BATCH];
@@ -100,10 +134,8 @@ struct viommu_refresh_ctx {
 	u8 run_prot[VIOMMU_BATCH];
 	unsigned long map_pfn[VIOMMU_BATCH];
 	struct page *map_page[VIOMMU_BATCH];
-	unsigned int nr_unpin;
-	struct page *unpin[VIOMMU_BATCH];
-	bool dirty[VIOMMU_BATCH];
 	struct viommu_walk_buf walk_buf;
+	struct viommu_unpin_chunk unpin;
 };
 
 /*
@@ -325,14 +357,58 @@ static size_t viommu_iommu_unmap(struct viommu_refresh_ctx *r, u64 iova,
 /* Sync the IOTLB, then release the pins of what it no longer maps. */
 static void viommu_flush(struct viommu_refresh_ctx *r)
 {
+	struct viommu_unpin_chunk *ch = &r->unpin, *next;
+
 	/* Nothing gathered: nothing to invalidate. */
 	if (r->gather.start <= r->gather.end) {
 		iommu_iotlb_sync(r->t->domain, &r->gather);
 		r->c->iotlb_syncs++;
 	}
 	iommu_iotlb_gather_init(&r->gather);
-	viommu_gm_unpin(r->unpin, r->dirty, r->nr_unpin);
+	do {
+		next = ch->next;
+		viommu_gm_unpin(ch->pages, ch->dirty, ch->nr);
+		if (ch != &r->unpin)
+			kfree(ch);
+		ch = next;
+	} while (ch);
+	r->unpin.nr = 0;
+	r->unpin.next = NULL;
+	r->unpin_tail = &r->unpin;
 	r->nr_unpin = 0;
+}
+
+/*
+ * The chunk being filled is full: start a new one or, past
+ * viommu_max_pending_unpins or short of memory, sync early and empty the
+ * list.
+ */
+static void viommu_unpin_grow(struct viommu_refresh_ctx *r)
+{
+	struct viommu_unpin_chunk *ch = NULL;
+
+	if (r->nr_unpin < READ_ONCE(viommu_max_pending_unpins))
+		ch = kmalloc(sizeof(*ch), GFP_KERNEL_ACCOUNT | __GFP_NOWARN);
+	if (!ch) {
+		viommu_flush(r);
+		return;
+	}
+	ch->next = NULL;
+	ch->nr = 0;
+	r->unpin_tail->next = ch;
+	r->unpin_tail = ch;
+}
+
+/*
+ * Before pinning more: a page waiting for the sync has given its locked_vm
+ * charge to the credit new pins draw on, so release the waiting pages
+ * first when there are more than VIOMMU_BATCH of them.  A refresh that
+ * only unmaps still syncs once.
+ */
+static void viommu_unpin_bound(struct viommu_refresh_ctx *r)
+{
+	if (r->nr_unpin > VIOMMU_BATCH)
+		viommu_flush(r);
 }
 
 /*
@@ -343,20 +419,28 @@ static void viommu_shadow_drop_run(struct viommu_refresh_ctx *r,
 				   unsigned long index, u64 *e,
 				   unsigned long n)
 {
-	unsigned long k, j;
+	struct viommu_unpin_chunk *ch;
+	unsigned long k, j, room;
+	unsigned int got;
 	gfn_t gfn;
 
-	/* Holds go a run of consecutive frames at a time. */
+	/*
+	 * Holds go a run of consecutive frames at a time, as much of it as
+	 * the chunk being filled has room for.
+	 */
 	for (k = 0; k < n; k = j) {
+		if (r->unpin_tail->nr == VIOMMU_UNPIN_CHUNK)
+			viommu_unpin_grow(r);
+		ch = r->unpin_tail;
+		room = VIOMMU_UNPIN_CHUNK - ch->nr;
 		gfn = viommu_shadow_gfn(e[k]);
-		for (j = k + 1; j < n && j - k < VIOMMU_BATCH &&
+		for (j = k + 1; j < n && j - k < room &&
 		     viommu_shadow_gfn(e[j]) == gfn + (j - k); j++)
 			;
-		if (r->nr_unpin + (j - k) > VIOMMU_BATCH)
-			viommu_flush(r);
-		r->nr_unpin += viommu_pin_put_run(r->c, gfn, j - k,
-						  r->unpin + r->nr_unpin,
-						  r->dirty + r->nr_unpin);
+		got = viommu_pin_put_run(r->c, gfn, j - k, ch->pages + ch->nr,
+					 ch->dirty + ch->nr);
+		ch->nr += got;
+		r->nr_unpin += got;
 	}
 	memset(e, 0, n * sizeof(*e));
 	viommu_leaf_cleared(&r->t->shadow, e - index % VIOMMU_LEAF_ENTRIES,
@@ -594,6 +678,7 @@ static int viommu_batch_flush(struct viommu_refresh_ctx *r)
 		return 0;
 	r->nr_runs = 0;
 	r->nr_queued = 0;
+	viommu_unpin_bound(r);
 	if (!r->no_more_pins)
 		viommu_pin_reserve(c, r->run_gfn, r->run_pages, n);
 	for (i = 0; i < n; i++)
@@ -755,6 +840,7 @@ static u64 viommu_refresh_block(struct viommu_refresh_ctx *r, u64 iova,
 		return 0;
 
 	/* Hold every frame; they must be one aligned physical run. */
+	viommu_unpin_bound(r);
 	while (held < n) {
 		unsigned int m = min_t(u64, n - held, VIOMMU_BATCH), got, i;
 
@@ -1091,7 +1177,9 @@ viommu_refresh_begin(struct viommu_container *c, struct viommu_table *t,
 
 	memset(r, 0, offsetof(struct viommu_refresh_ctx, run_iova));
 	r->pending.iova = 1;	/* none */
-	r->nr_unpin = 0;
+	r->unpin.nr = 0;
+	r->unpin.next = NULL;
+	r->unpin_tail = &r->unpin;
 	r->c = c;
 	r->t = t;
 	r->out = out;

@@ -265,11 +265,14 @@ TEST_F(viommu, self_referencing_table)
 	EXPECT_EQ(4, vm_locked_kb());
 }
 
-static int set_max_mapped_pages(const char *val)
+static int set_param(const char *name, const char *val)
 {
-	int fd = open("/sys/module/kvm_viommu/parameters/max_mapped_pages",
-		      O_WRONLY);
-	int ret = 0;
+	char path[128];
+	int ret = 0, fd;
+
+	snprintf(path, sizeof(path), "/sys/module/kvm_viommu/parameters/%s",
+		 name);
+	fd = open(path, O_WRONLY);
 
 	if (fd < 0)
 		return -errno;
@@ -277,6 +280,82 @@ static int set_max_mapped_pages(const char *val)
 		ret = -errno;
 	close(fd);
 	return ret;
+}
+
+#define MANY_IOVA	(8 * SZ_2M)
+
+/*
+ * Map 4096 pages at IOVA from 16 MiB: 2048 consecutive frames, then 2048
+ * frames two apart (read-only and writable in turn): each a run of its own.
+ */
+static void map_4096(struct gtable *gt)
+{
+	int i;
+
+	for (i = 0; i < 4096; i++)
+		gt_map(gt, MANY_IOVA + i * SZ_4K,
+		       GUEST_DATA + (i < 2048 ? i : 2 * i) * SZ_4K, 1,
+		       i < 2048 || (i & 1));
+}
+
+/* Unmap them with one refresh; return its IOTLB syncs. */
+static uint64_t unmap_4096(struct __test_metadata *_metadata, int c,
+			   struct gtable *gt, uint32_t id)
+{
+	struct kvm_viommu_info i0, i1;
+	struct kvm_viommu_refresh rf;
+	int i;
+
+	for (i = 0; i < 8; i++)
+		*gt_entry(gt, MANY_IOVA + i * SZ_2M, 2) = 0;
+	EXPECT_EQ(0, viommu_info_raw(c, &i0));
+	EXPECT_EQ(0, viommu_refresh_raw(c, id, MANY_IOVA, 8 * SZ_2M, &rf));
+	EXPECT_EQ(0, viommu_info_raw(c, &i1));
+	EXPECT_REFRESH(rf, 0, 4096, 0, 0);
+	/* One call per run of IOVA pages within a shadow leaf. */
+	EXPECT_EQ(8, i1.iommu_unmaps - i0.iommu_unmaps);
+	return i1.iotlb_syncs - i0.iotlb_syncs;
+}
+
+/*
+ * Unmapping releases the pins only after the IOTLB sync, and a refresh
+ * syncs once however many pages it unmaps, unless more are waiting than
+ * max_pending_unpins allows.
+ */
+TEST_F(viommu, unmap_syncs_once)
+{
+	int c = self->v.container;
+	struct kvm_viommu_refresh rf;
+	long pins = pins_held();
+	uint64_t syncs;
+	uint32_t id;
+
+	ASSERT_EQ(0, viommu_fixture_table(&self->v, &self->gt, &id));
+	map_4096(&self->gt);
+	ASSERT_EQ(0, viommu_refresh_raw(c, id, MANY_IOVA, 8 * SZ_2M, &rf));
+	EXPECT_REFRESH(rf, 4096, 0, 0, 0);
+	expect_counts(_metadata, c, 4096, 4096);
+	EXPECT_EQ(pins + 4096, pins_held());
+	EXPECT_EQ(4096 * 4, vm_locked_kb());
+
+	EXPECT_EQ(1, unmap_4096(_metadata, c, &self->gt, id));
+	expect_counts(_metadata, c, 0, 0);
+	EXPECT_EQ(pins, pins_held());
+	EXPECT_EQ(0, vm_locked_kb());
+
+	/* At most 1000 waiting: early syncs, and still every pin goes. */
+	map_4096(&self->gt);
+	ASSERT_EQ(0, viommu_refresh_raw(c, id, MANY_IOVA, 8 * SZ_2M, &rf));
+	EXPECT_REFRESH(rf, 4096, 0, 0, 0);
+	ASSERT_EQ(0, set_param("max_pending_unpins", "1000"));
+	syncs = unmap_4096(_metadata, c, &self->gt, id);
+	ASSERT_EQ(0, set_param("max_pending_unpins", "65536"));
+	/* Every early sync releases at least 1000 pages. */
+	EXPECT_LE(2, syncs);
+	EXPECT_GE(5, syncs);
+	expect_counts(_metadata, c, 0, 0);
+	EXPECT_EQ(pins, pins_held());
+	EXPECT_EQ(0, vm_locked_kb());
 }
 
 /* The host's bound on IOVA pages per container (not locked_vm). */
@@ -291,9 +370,9 @@ TEST_F(viommu, mapped_pages_limit)
 	/* One guest frame everywhere: locked_vm alone would not stop it. */
 	for (i = 0; i < 64; i++)
 		gt_map(&self->gt, IOVA + i * SZ_4K, GUEST_DATA, 1, true);
-	ASSERT_EQ(0, set_max_mapped_pages("16"));
+	ASSERT_EQ(0, set_param("max_mapped_pages", "16"));
 	ASSERT_EQ(0, viommu_refresh_raw(c, id, IOVA, 64 * SZ_4K, &rf));
-	ASSERT_EQ(0, set_max_mapped_pages("67108864"));
+	ASSERT_EQ(0, set_param("max_mapped_pages", "67108864"));
 	EXPECT_REFRESH(rf, 16, 0, 0, 48);
 	EXPECT_EQ(IOVA + 16 * SZ_4K, rf.fail_iova);
 	EXPECT_EQ(KVM_VIOMMU_REFUSED_LIMIT, rf.fail_reason);

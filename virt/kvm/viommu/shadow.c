@@ -39,8 +39,9 @@ MODULE_PARM_DESC(max_mapped_pages,
 /*
  * Most unmapped pages a refresh keeps pinned until its one IOTLB sync.  The
  * pages wait in a list of chunks (VIOMMU_UNPIN_CHUNK pages, one 4 KiB
- * allocation each); past this bound, or when a chunk cannot be allocated,
- * the refresh syncs early and releases them, so unmapping never fails.
+ * allocation each, up to VIOMMU_UNPIN_SPARE of them kept for the next
+ * refresh); past this bound, or when a chunk cannot be allocated, the
+ * refresh syncs early and releases them, so unmapping never fails.
  */
 static unsigned long viommu_max_pending_unpins = 1UL << 16;	/* 256 MiB */
 module_param_named(max_pending_unpins, viommu_max_pending_unpins, ulong, 0644);
@@ -58,6 +59,8 @@ static_assert(PAGE_SIZE == SZ_4K, "kvm-viommu shadows at 4 KiB granularity");
 /* Pages per struct viommu_unpin_chunk: it fits in 4 KiB. */
 #define VIOMMU_UNPIN_CHUNK	((PAGE_SIZE - 2 * sizeof(void *)) / \
 				 (sizeof(struct page *) + sizeof(bool)))
+/* Chunks kept for the next refresh: 32 KiB, 4000 pages without kmalloc. */
+#define VIOMMU_UNPIN_SPARE	8
 
 /**
  * struct viommu_unpin_chunk - pages unmapped, to release after the IOTLB sync
@@ -103,6 +106,8 @@ static_assert(sizeof(struct viommu_unpin_chunk) <= PAGE_SIZE);
  * @map_page: scratch for pinning them.
  * @nr_unpin: pages in @unpin and the chunks after it.
  * @unpin_tail: the chunk being filled: @unpin, or the last allocated one.
+ * @nr_spare: chunks in @spare.
+ * @spare: chunks kept from earlier refreshes, linked by ->next.
  * @walk_buf: the guest entries the walk has read, a table page at a time.
  * @unpin: pages unmapped in @gather, to release once it is synced; the
  *	first chunk of the list, the others allocated as it grows.
@@ -134,6 +139,8 @@ struct viommu_refresh_ctx {
 	u8 run_prot[VIOMMU_BATCH];
 	unsigned long map_pfn[VIOMMU_BATCH];
 	struct page *map_page[VIOMMU_BATCH];
+	unsigned int nr_spare;
+	struct viommu_unpin_chunk *spare;
 	struct viommu_walk_buf walk_buf;
 	struct viommu_unpin_chunk unpin;
 };
@@ -368,8 +375,15 @@ static void viommu_flush(struct viommu_refresh_ctx *r)
 	do {
 		next = ch->next;
 		viommu_gm_unpin(ch->pages, ch->dirty, ch->nr);
-		if (ch != &r->unpin)
+		if (ch == &r->unpin) {
+			/* Inside the refresh state. */
+		} else if (r->nr_spare < VIOMMU_UNPIN_SPARE) {
+			ch->next = r->spare;
+			r->spare = ch;
+			r->nr_spare++;
+		} else {
 			kfree(ch);
+		}
 		ch = next;
 	} while (ch);
 	r->unpin.nr = 0;
@@ -387,11 +401,20 @@ static void viommu_unpin_grow(struct viommu_refresh_ctx *r)
 {
 	struct viommu_unpin_chunk *ch = NULL;
 
-	if (r->nr_unpin < READ_ONCE(viommu_max_pending_unpins))
-		ch = kmalloc(sizeof(*ch), GFP_KERNEL_ACCOUNT | __GFP_NOWARN);
-	if (!ch) {
+	if (r->nr_unpin >= READ_ONCE(viommu_max_pending_unpins)) {
 		viommu_flush(r);
 		return;
+	}
+	if (r->spare) {
+		ch = r->spare;
+		r->spare = ch->next;
+		r->nr_spare--;
+	} else {
+		ch = kmalloc(sizeof(*ch), GFP_KERNEL_ACCOUNT | __GFP_NOWARN);
+		if (!ch) {
+			viommu_flush(r);
+			return;
+		}
 	}
 	ch->next = NULL;
 	ch->nr = 0;
@@ -1213,6 +1236,12 @@ int viommu_refresh_alloc(struct viommu_container *c)
  */
 void viommu_refresh_free(struct viommu_container *c)
 {
+	struct viommu_unpin_chunk *ch;
+
+	while (c->refresh && (ch = c->refresh->spare)) {
+		c->refresh->spare = ch->next;
+		kfree(ch);
+	}
 	kvfree(c->refresh);
 	c->refresh = NULL;
 }

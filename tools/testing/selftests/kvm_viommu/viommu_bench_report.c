@@ -615,6 +615,18 @@ static void report_targets(void)
 		       isnan(lo) ? "-" : m, "", "");
 		printf("  %-40s %-14s %-8s %s\n", "  with the trap: C/A",
 		       isnan(raw) ? "-" : mr, "-", "info");
+		/*
+		 * The floor of (C-N)/(A-N) for any engine: C-vcpu alternates
+		 * map and unmap of one page, and cannot do less than R's
+		 * pin + map or unmap + sync + unpin of it.
+		 */
+		r = (median(&b.s[ARM_R][OP_MAP][0]) +
+		     median(&b.s[ARM_R][OP_UNMAP][0])) / 2 /
+		    (median(&b.vs[VARM_A]) - median(&b.vs[VARM_N]));
+		snprintf(m, sizeof(m), "%.2f", r);
+		printf("  %-40s %-14s %-8s %s\n",
+		       "  floor, R's work (k=1) alone: R/(A-N)",
+		       isnan(r) || isinf(r) || r < 0 ? "-" : m, "-", "info");
 	}
 	printf("  (VMM-played guest, C pays a write and a read of eventfds:)\n");
 	info2("C fixed cost vs A's (k=1): C/A",

@@ -112,8 +112,10 @@ static_assert(sizeof(struct viommu_unpin_chunk) <= PAGE_SIZE);
  * @unpin: pages unmapped in @gather, to release once it is synced; the
  *	first chunk of the list, the others allocated as it grows.
  *
- * One per container (viommu_container.refresh), allocated at its first
- * refresh: refreshes are serialised by the container lock.
+ * One per container (viommu_container.refresh), allocated at bind:
+ * refreshes are serialised by the container lock.  The fields from
+ * @run_iova on are not reset between refreshes; the unpin list is empty
+ * outside one (every refresh ends with viommu_flush()).
  */
 struct viommu_refresh_ctx {
 	struct viommu_container *c;
@@ -129,8 +131,6 @@ struct viommu_refresh_ctx {
 	struct kvm_memory_slot *rd_slot;
 	struct viommu_span pending;
 	bool pending_4k;
-	unsigned long nr_unpin;
-	struct viommu_unpin_chunk *unpin_tail;
 	unsigned int nr_runs;
 	unsigned int nr_queued;
 	u64 run_iova[VIOMMU_BATCH];
@@ -139,6 +139,8 @@ struct viommu_refresh_ctx {
 	u8 run_prot[VIOMMU_BATCH];
 	unsigned long map_pfn[VIOMMU_BATCH];
 	struct page *map_page[VIOMMU_BATCH];
+	unsigned long nr_unpin;
+	struct viommu_unpin_chunk *unpin_tail;
 	unsigned int nr_spare;
 	struct viommu_unpin_chunk *spare;
 	struct viommu_walk_buf walk_buf;
@@ -361,35 +363,41 @@ static size_t viommu_iommu_unmap(struct viommu_refresh_ctx *r, u64 iova,
 	return iommu_unmap_fast(r->t->domain, iova, size, &r->gather);
 }
 
-/* Sync the IOTLB, then release the pins of what it no longer maps. */
-static void viommu_flush(struct viommu_refresh_ctx *r)
+/* Release the pins of the unpin list, the IOTLB synced; empty it. */
+static void viommu_unpin_all(struct viommu_refresh_ctx *r)
 {
-	struct viommu_unpin_chunk *ch = &r->unpin, *next;
+	struct viommu_unpin_chunk *ch, *next;
 
-	/* Nothing gathered: nothing to invalidate. */
-	if (r->gather.start <= r->gather.end) {
-		iommu_iotlb_sync(r->t->domain, &r->gather);
-		r->c->iotlb_syncs++;
-	}
-	iommu_iotlb_gather_init(&r->gather);
-	do {
+	viommu_gm_unpin(r->unpin.pages, r->unpin.dirty, r->unpin.nr);
+	for (ch = r->unpin.next; ch; ch = next) {
 		next = ch->next;
 		viommu_gm_unpin(ch->pages, ch->dirty, ch->nr);
-		if (ch == &r->unpin) {
-			/* Inside the refresh state. */
-		} else if (r->nr_spare < VIOMMU_UNPIN_SPARE) {
+		if (r->nr_spare < VIOMMU_UNPIN_SPARE) {
 			ch->next = r->spare;
 			r->spare = ch;
 			r->nr_spare++;
 		} else {
 			kfree(ch);
 		}
-		ch = next;
-	} while (ch);
+	}
 	r->unpin.nr = 0;
 	r->unpin.next = NULL;
 	r->unpin_tail = &r->unpin;
 	r->nr_unpin = 0;
+}
+
+/* Sync the IOTLB, then release the pins of what it no longer maps. */
+static void viommu_flush(struct viommu_refresh_ctx *r)
+{
+	/* Nothing gathered: nothing to invalidate. */
+	if (r->gather.start <= r->gather.end) {
+		iommu_iotlb_sync(r->t->domain, &r->gather);
+		r->c->iotlb_syncs++;
+	}
+	iommu_iotlb_gather_init(&r->gather);
+	/* No page waiting: no chunk either (one is added when one is full). */
+	if (r->nr_unpin)
+		viommu_unpin_all(r);
 }
 
 /*
@@ -1200,9 +1208,6 @@ viommu_refresh_begin(struct viommu_container *c, struct viommu_table *t,
 
 	memset(r, 0, offsetof(struct viommu_refresh_ctx, run_iova));
 	r->pending.iova = 1;	/* none */
-	r->unpin.nr = 0;
-	r->unpin.next = NULL;
-	r->unpin_tail = &r->unpin;
 	r->c = c;
 	r->t = t;
 	r->out = out;
@@ -1227,7 +1232,10 @@ static void viommu_refresh_end(struct viommu_refresh_ctx *r)
 int viommu_refresh_alloc(struct viommu_container *c)
 {
 	c->refresh = kvzalloc(sizeof(*c->refresh), GFP_KERNEL_ACCOUNT);
-	return c->refresh ? 0 : -ENOMEM;
+	if (!c->refresh)
+		return -ENOMEM;
+	c->refresh->unpin_tail = &c->refresh->unpin;
+	return 0;
 }
 
 /**

@@ -891,11 +891,11 @@ static u64 viommu_refresh_block(struct viommu_refresh_ctx *r, u64 iova,
 			goto err_put;
 	}
 	if (viommu_unmap_range(r, iova, iova + size - 1))
-		goto err_put;
+		goto err_sync;
 	/* The pages it unmapped are only released after the IOTLB sync. */
 
 	if (viommu_iommu_map(r, iova, pa0, size, prot))
-		goto err_put;
+		goto err_sync;
 	k = viommu_shadow_fill(r, index, n, want |
 			       FIELD_PREP(VIOMMU_SHADOW_BLOCK,
 					  size == SZ_1G ? 2 : 1));
@@ -913,6 +913,14 @@ err_unmap:
 	viommu_iommu_unmap(r, iova, size);
 	while (k--)
 		viommu_shadow_set(r, index + k, 0);
+err_sync:
+	/*
+	 * The block may have been live, and a held frame may also have been
+	 * mapped elsewhere in the range, its other hold dropped by the unmap:
+	 * our hold can be the last, so no device may reach the frame through
+	 * the IOTLB when it goes.
+	 */
+	viommu_flush(r);
 err_put:
 	while (held--)
 		viommu_pin_put_now(c, gfn + held);

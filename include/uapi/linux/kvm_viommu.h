@@ -325,11 +325,12 @@ struct kvm_viommu_refresh {
  *	pages contiguous in IOVA and in host memory is mapped by one call.
  * @iommu_unmaps: output: iommu_unmap_fast() calls made since SET_IOMMU.
  * @iotlb_syncs: output: IOTLB flushes (iommu_iotlb_sync()) since
- *	SET_IOMMU.  A refresh flushes once at its end; it flushes early
- *	when it must pin new pages while more than 512 unmapped ones wait
- *	for the flush, or when more are waiting than the max_pending_unpins
- *	module parameter allows (default 65536).  Memslot removal counts
- *	the same way.
+ *	SET_IOMMU.  A refresh that unmaps flushes once, at its end; it
+ *	flushes early when it must pin new pages while more than 512
+ *	unmapped ones wait for the flush, when about as many wait as the
+ *	max_pending_unpins module parameter allows (default 65536), or
+ *	when memory for the list of waiting pages runs short.  Memslot
+ *	removal counts the same way.
  * @shadow_bytes: output: memory holding the shadows of all tables (what
  *	each IOVA page maps), 8 bytes per 4 KiB IOVA page in 4 KiB blocks
  *	of 2 MiB of IOVA, and up to two empty blocks per table kept for

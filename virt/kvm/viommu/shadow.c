@@ -5,10 +5,11 @@
  *
  * Per 4 KiB IOVA page the shadow xarray records which guest frame is mapped
  * there and with which permission; the frame's pin is held in the
- * container's pin table (guest_mem.c).  A refresh walks the guest table over the
- * range and, span by span, leaves each page either mapped exactly as the
- * guest says or unmapped (a refusal).  Unmaps go through an IOTLB gather;
- * the pins behind them are released only after the gather is synced, so a
+ * container's pin table (pins.c).  A refresh walks the guest table over
+ * the range and, span by span, leaves each page either mapped exactly as
+ * the guest says or unmapped (a refusal).  Unmaps go through an IOTLB
+ * gather; the pins behind them wait in the refresh's unpin list and are
+ * released only after the gather is synced, once per refresh, so a
  * device can never reach a page we have already let go.
  */
 #include <linux/bitfield.h>
@@ -37,16 +38,18 @@ MODULE_PARM_DESC(max_mapped_pages,
 		 "Most 4 KiB IOVA pages one container may map (default 2^26)");
 
 /*
- * Most unmapped pages a refresh keeps pinned until its one IOTLB sync.  The
+ * Unmapped pages a refresh may keep pinned until its one IOTLB sync.  The
  * pages wait in a list of chunks (VIOMMU_UNPIN_CHUNK pages, one 4 KiB
  * allocation each, up to VIOMMU_UNPIN_SPARE of them kept for the next
- * refresh); past this bound, or when a chunk cannot be allocated, the
- * refresh syncs early and releases them, so unmapping never fails.
+ * refresh); when a chunk fills with this many or more waiting (at most
+ * VIOMMU_PENDING_UNPINS_MAX), or a chunk cannot be allocated, the refresh
+ * syncs early and releases them, so unmapping never fails.
  */
 static unsigned long viommu_max_pending_unpins = 1UL << 16;	/* 256 MiB */
 module_param_named(max_pending_unpins, viommu_max_pending_unpins, ulong, 0644);
 MODULE_PARM_DESC(max_pending_unpins,
-		 "Most unmapped pages a refresh holds until its IOTLB sync (default 2^16)");
+		 "Unmapped pages a refresh may hold until its IOTLB sync, rounded up to a chunk of 453 (default 2^16, at most 2^20)");
+#define VIOMMU_PENDING_UNPINS_MAX	BIT(20)	/* 4 GiB, 9 MiB of chunks */
 
 /* Spans the walk may report between two yields. */
 #define VIOMMU_SPAN_YIELD	64
@@ -371,6 +374,8 @@ static void viommu_unpin_all(struct viommu_refresh_ctx *r)
 	viommu_gm_unpin(r->unpin.pages, r->unpin.dirty, r->unpin.nr);
 	for (ch = r->unpin.next; ch; ch = next) {
 		next = ch->next;
+		/* Up to 2^20 pages: let others run between chunks. */
+		cond_resched();
 		viommu_gm_unpin(ch->pages, ch->dirty, ch->nr);
 		if (r->nr_spare < VIOMMU_UNPIN_SPARE) {
 			ch->next = r->spare;
@@ -407,9 +412,10 @@ static void viommu_flush(struct viommu_refresh_ctx *r)
  */
 static void viommu_unpin_grow(struct viommu_refresh_ctx *r)
 {
-	struct viommu_unpin_chunk *ch = NULL;
+	struct viommu_unpin_chunk *ch;
 
-	if (r->nr_unpin >= READ_ONCE(viommu_max_pending_unpins)) {
+	if (r->nr_unpin >= min(READ_ONCE(viommu_max_pending_unpins),
+			       VIOMMU_PENDING_UNPINS_MAX)) {
 		viommu_flush(r);
 		return;
 	}
@@ -418,7 +424,9 @@ static void viommu_unpin_grow(struct viommu_refresh_ctx *r)
 		r->spare = ch->next;
 		r->nr_spare--;
 	} else {
-		ch = kmalloc(sizeof(*ch), GFP_KERNEL_ACCOUNT | __GFP_NOWARN);
+		/* Short of memory, an early sync is the cheaper way out. */
+		ch = kmalloc(sizeof(*ch), GFP_KERNEL_ACCOUNT | __GFP_NORETRY |
+			     __GFP_NOWARN);
 		if (!ch) {
 			viommu_flush(r);
 			return;
@@ -709,9 +717,10 @@ static int viommu_batch_flush(struct viommu_refresh_ctx *r)
 		return 0;
 	r->nr_runs = 0;
 	r->nr_queued = 0;
-	viommu_unpin_bound(r);
-	if (!r->no_more_pins)
+	if (!r->no_more_pins) {
+		viommu_unpin_bound(r);
 		viommu_pin_reserve(c, r->run_gfn, r->run_pages, n);
+	}
 	for (i = 0; i < n; i++)
 		viommu_map_run(r, r->run_iova[i], r->run_gfn[i],
 			       r->run_pages[i], r->run_prot[i]);
@@ -1214,6 +1223,8 @@ viommu_refresh_begin(struct viommu_container *c, struct viommu_table *t,
 {
 	struct viommu_refresh_ctx *r = c->refresh;
 
+	/* The last refresh's flush emptied the unpin list. */
+	WARN_ON_ONCE(r->nr_unpin);
 	memset(r, 0, offsetof(struct viommu_refresh_ctx, run_iova));
 	r->pending.iova = 1;	/* none */
 	r->c = c;

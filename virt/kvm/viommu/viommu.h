@@ -49,8 +49,11 @@
  *   A frame is pinned (FOLL_LONGTERM) and charged to locked_vm once per
  *   container however many IOVA pages map it; the last hold returns the
  *   charge at the unmap (unless the frame is pre-pinned), and the pin is
- *   released only after the unmap is flushed from the IOTLB, so within one
- *   refresh up to VIOMMU_BATCH pages may be pinned uncharged.
+ *   released only after the unmap is flushed from the IOTLB: the pages
+ *   wait in the refresh's unpin list (shadow.c) for its one sync, and a
+ *   refresh syncs early before pinning more while over VIOMMU_BATCH
+ *   wait, so within one refresh at most VIOMMU_BATCH pages are pinned
+ *   uncharged.
  * - Pre-pinned frames (prepin.c) stay pinned without holds until their
  *   memslot is deleted, the VMM releases them, or the container is
  *   released; the memslot notifier is registered from bind to release.
@@ -76,7 +79,7 @@
 
 /* Entries per leaf of a struct viommu_leaves: one 4 KiB page of u64. */
 #define VIOMMU_LEAF_ENTRIES	512
-/* Pages a refresh maps or releases per batch (a u16 counts them). */
+/* Pages a refresh pins and maps per batch (a u16 counts them). */
 #define VIOMMU_BATCH		512
 
 /**

@@ -265,6 +265,27 @@ TEST_F(viommu, self_referencing_table)
 	EXPECT_EQ(4, vm_locked_kb());
 }
 
+/* Read module parameter @name into @buf, without its newline. */
+static int get_param(const char *name, char *buf, size_t len)
+{
+	char path[128];
+	ssize_t n;
+	int fd;
+
+	snprintf(path, sizeof(path), "/sys/module/kvm_viommu/parameters/%s",
+		 name);
+	fd = open(path, O_RDONLY);
+	if (fd < 0)
+		return -errno;
+	n = read(fd, buf, len - 1);
+	close(fd);
+	if (n <= 0)
+		return -EIO;
+	buf[n] = 0;
+	buf[strcspn(buf, "\n")] = 0;
+	return 0;
+}
+
 static int set_param(const char *name, const char *val)
 {
 	char path[128];
@@ -273,7 +294,6 @@ static int set_param(const char *name, const char *val)
 	snprintf(path, sizeof(path), "/sys/module/kvm_viommu/parameters/%s",
 		 name);
 	fd = open(path, O_WRONLY);
-
 	if (fd < 0)
 		return -errno;
 	if (write(fd, val, strlen(val)) != (ssize_t)strlen(val))
@@ -328,7 +348,9 @@ TEST_F(viommu, unmap_syncs_once)
 	struct kvm_viommu_refresh rf;
 	long pins = pins_held();
 	uint64_t syncs;
+	char old[32];
 	uint32_t id;
+	int i;
 
 	ASSERT_EQ(0, viommu_fixture_table(&self->v, &self->gt, &id));
 	map_4096(&self->gt);
@@ -347,13 +369,33 @@ TEST_F(viommu, unmap_syncs_once)
 	map_4096(&self->gt);
 	ASSERT_EQ(0, viommu_refresh_raw(c, id, MANY_IOVA, 8 * SZ_2M, &rf));
 	EXPECT_REFRESH(rf, 4096, 0, 0, 0);
+	ASSERT_EQ(0, get_param("max_pending_unpins", old, sizeof(old)));
 	ASSERT_EQ(0, set_param("max_pending_unpins", "1000"));
 	syncs = unmap_4096(_metadata, c, &self->gt, id);
-	ASSERT_EQ(0, set_param("max_pending_unpins", "65536"));
+	ASSERT_EQ(0, set_param("max_pending_unpins", old));
 	/* Every early sync releases at least 1000 pages. */
 	EXPECT_LE(2, syncs);
 	EXPECT_GE(5, syncs);
 	expect_counts(_metadata, c, 0, 0);
+	EXPECT_EQ(pins, pins_held());
+	EXPECT_EQ(0, vm_locked_kb());
+
+	/*
+	 * Every page moved to another frame in one refresh: the old frames
+	 * wait for a sync while new ones are pinned, at most 512 of them
+	 * beyond locked_vm, so it syncs now and then; none is lost.
+	 */
+	map_4096(&self->gt);
+	ASSERT_EQ(0, viommu_refresh_raw(c, id, MANY_IOVA, 8 * SZ_2M, &rf));
+	for (i = 0; i < 4096; i++)
+		gt_map(&self->gt, MANY_IOVA + i * SZ_4K,
+		       GUEST_DATA + (8192 + i) * SZ_4K, 1, true);
+	ASSERT_EQ(0, viommu_refresh_raw(c, id, MANY_IOVA, 8 * SZ_2M, &rf));
+	EXPECT_REFRESH(rf, 4096, 4096, 0, 0);
+	expect_counts(_metadata, c, 4096, 4096);
+	EXPECT_EQ(pins + 4096, pins_held());
+	EXPECT_EQ(4096 * 4, vm_locked_kb());
+	EXPECT_EQ(1, unmap_4096(_metadata, c, &self->gt, id));
 	EXPECT_EQ(pins, pins_held());
 	EXPECT_EQ(0, vm_locked_kb());
 }

@@ -37,20 +37,6 @@ module_param_named(max_mapped_pages, viommu_max_mapped_pages, ulong, 0644);
 MODULE_PARM_DESC(max_mapped_pages,
 		 "Most 4 KiB IOVA pages one container may map (default 2^26)");
 
-/*
- * Unmapped pages a refresh may keep pinned until its one IOTLB sync.  The
- * pages wait in a list of chunks (VIOMMU_UNPIN_CHUNK pages, one 4 KiB
- * allocation each, up to VIOMMU_UNPIN_SPARE of them kept for the next
- * refresh); when a chunk fills with this many or more waiting (at most
- * VIOMMU_PENDING_UNPINS_MAX), or a chunk cannot be allocated, the refresh
- * syncs early and releases them, so unmapping never fails.
- */
-static unsigned long viommu_max_pending_unpins = 1UL << 16;	/* 256 MiB */
-module_param_named(max_pending_unpins, viommu_max_pending_unpins, ulong, 0644);
-MODULE_PARM_DESC(max_pending_unpins,
-		 "Unmapped pages a refresh may hold until its IOTLB sync, rounded up to a chunk of 453 (default 2^16, at most 2^20)");
-#define VIOMMU_PENDING_UNPINS_MAX	BIT(20)	/* 4 GiB, 9 MiB of chunks */
-
 /* Spans the walk may report between two yields. */
 #define VIOMMU_SPAN_YIELD	64
 
@@ -58,28 +44,6 @@ MODULE_PARM_DESC(max_pending_unpins,
 #define VIOMMU_STOP		1
 
 static_assert(PAGE_SIZE == SZ_4K, "kvm-viommu shadows at 4 KiB granularity");
-
-/* Pages per struct viommu_unpin_chunk: it fits in 4 KiB. */
-#define VIOMMU_UNPIN_CHUNK	((PAGE_SIZE - 2 * sizeof(void *)) / \
-				 (sizeof(struct page *) + sizeof(bool)))
-/* Chunks kept for the next refresh: 32 KiB, 4000 pages without kmalloc. */
-#define VIOMMU_UNPIN_SPARE	8
-
-/**
- * struct viommu_unpin_chunk - pages unmapped, to release after the IOTLB sync
- * @next: the chunk filled after this one, or NULL.
- * @nr: pages in @pages.
- * @pages: the pages.
- * @dirty: per page: it was mapped writable.
- */
-struct viommu_unpin_chunk {
-	struct viommu_unpin_chunk *next;
-	unsigned int nr;
-	struct page *pages[VIOMMU_UNPIN_CHUNK];
-	bool dirty[VIOMMU_UNPIN_CHUNK];
-};
-
-static_assert(sizeof(struct viommu_unpin_chunk) <= PAGE_SIZE);
 
 /**
  * struct viommu_refresh_ctx - state of one refresh
@@ -107,13 +71,8 @@ static_assert(sizeof(struct viommu_unpin_chunk) <= PAGE_SIZE);
  * @run_prot: VIOMMU_PROT_* to map it with.
  * @map_pfn: the host page frame numbers behind the run being mapped.
  * @map_page: scratch for pinning them.
- * @nr_unpin: pages in @unpin and the chunks after it.
- * @unpin_tail: the chunk being filled: @unpin, or the last allocated one.
- * @nr_spare: chunks in @spare.
- * @spare: chunks kept from earlier refreshes, linked by ->next.
  * @walk_buf: the guest entries the walk has read, a table page at a time.
- * @unpin: pages unmapped in @gather, to release once it is synced; the
- *	first chunk of the list, the others allocated as it grows.
+ * @unpin: pages unmapped in @gather, to release once it is synced.
  *
  * One per container (viommu_container.refresh), allocated at bind:
  * refreshes are serialised by the container lock.  The fields from
@@ -142,12 +101,8 @@ struct viommu_refresh_ctx {
 	u8 run_prot[VIOMMU_BATCH];
 	unsigned long map_pfn[VIOMMU_BATCH];
 	struct page *map_page[VIOMMU_BATCH];
-	unsigned long nr_unpin;
-	struct viommu_unpin_chunk *unpin_tail;
-	unsigned int nr_spare;
-	struct viommu_unpin_chunk *spare;
 	struct viommu_walk_buf walk_buf;
-	struct viommu_unpin_chunk unpin;
+	struct viommu_unpin_list unpin;
 };
 
 /*
@@ -366,31 +321,6 @@ static size_t viommu_iommu_unmap(struct viommu_refresh_ctx *r, u64 iova,
 	return iommu_unmap_fast(r->t->domain, iova, size, &r->gather);
 }
 
-/* Release the pins of the unpin list, the IOTLB synced; empty it. */
-static void viommu_unpin_all(struct viommu_refresh_ctx *r)
-{
-	struct viommu_unpin_chunk *ch, *next;
-
-	viommu_gm_unpin(r->unpin.pages, r->unpin.dirty, r->unpin.nr);
-	for (ch = r->unpin.next; ch; ch = next) {
-		next = ch->next;
-		/* Up to 2^20 pages: let others run between chunks. */
-		cond_resched();
-		viommu_gm_unpin(ch->pages, ch->dirty, ch->nr);
-		if (r->nr_spare < VIOMMU_UNPIN_SPARE) {
-			ch->next = r->spare;
-			r->spare = ch;
-			r->nr_spare++;
-		} else {
-			kfree(ch);
-		}
-	}
-	r->unpin.nr = 0;
-	r->unpin.next = NULL;
-	r->unpin_tail = &r->unpin;
-	r->nr_unpin = 0;
-}
-
 /* Sync the IOTLB, then release the pins of what it no longer maps. */
 static void viommu_flush(struct viommu_refresh_ctx *r)
 {
@@ -400,42 +330,8 @@ static void viommu_flush(struct viommu_refresh_ctx *r)
 		r->c->iotlb_syncs++;
 	}
 	iommu_iotlb_gather_init(&r->gather);
-	/* No page waiting: no chunk either (one is added when one is full). */
-	if (r->nr_unpin)
-		viommu_unpin_all(r);
-}
-
-/*
- * The chunk being filled is full: start a new one or, past
- * viommu_max_pending_unpins or short of memory, sync early and empty the
- * list.
- */
-static void viommu_unpin_grow(struct viommu_refresh_ctx *r)
-{
-	struct viommu_unpin_chunk *ch;
-
-	if (r->nr_unpin >= min(READ_ONCE(viommu_max_pending_unpins),
-			       VIOMMU_PENDING_UNPINS_MAX)) {
-		viommu_flush(r);
-		return;
-	}
-	if (r->spare) {
-		ch = r->spare;
-		r->spare = ch->next;
-		r->nr_spare--;
-	} else {
-		/* Short of memory, an early sync is the cheaper way out. */
-		ch = kmalloc(sizeof(*ch), GFP_KERNEL_ACCOUNT | __GFP_NORETRY |
-			     __GFP_NOWARN);
-		if (!ch) {
-			viommu_flush(r);
-			return;
-		}
-	}
-	ch->next = NULL;
-	ch->nr = 0;
-	r->unpin_tail->next = ch;
-	r->unpin_tail = ch;
+	if (r->unpin.nr)
+		viommu_unpin_release(&r->unpin);
 }
 
 /*
@@ -446,7 +342,7 @@ static void viommu_unpin_grow(struct viommu_refresh_ctx *r)
  */
 static void viommu_unpin_bound(struct viommu_refresh_ctx *r)
 {
-	if (r->nr_unpin > VIOMMU_BATCH)
+	if (r->unpin.nr > VIOMMU_BATCH)
 		viommu_flush(r);
 }
 
@@ -468,9 +364,12 @@ static void viommu_shadow_drop_run(struct viommu_refresh_ctx *r,
 	 * the chunk being filled has room for.
 	 */
 	for (k = 0; k < n; k = j) {
-		if (r->unpin_tail->nr == VIOMMU_UNPIN_CHUNK)
-			viommu_unpin_grow(r);
-		ch = r->unpin_tail;
+		ch = viommu_unpin_room(&r->unpin);
+		if (!ch) {
+			/* Too many waiting, or no memory: release them now. */
+			viommu_flush(r);
+			ch = r->unpin.tail;
+		}
 		room = VIOMMU_UNPIN_CHUNK - ch->nr;
 		gfn = viommu_shadow_gfn(e[k]);
 		for (j = k + 1; j < n && j - k < room &&
@@ -479,7 +378,7 @@ static void viommu_shadow_drop_run(struct viommu_refresh_ctx *r,
 		got = viommu_pin_put_run(r->c, gfn, j - k, ch->pages + ch->nr,
 					 ch->dirty + ch->nr);
 		ch->nr += got;
-		r->nr_unpin += got;
+		r->unpin.nr += got;
 	}
 	memset(e, 0, n * sizeof(*e));
 	viommu_leaf_cleared(&r->t->shadow, e - index % VIOMMU_LEAF_ENTRIES,
@@ -1224,7 +1123,7 @@ viommu_refresh_begin(struct viommu_container *c, struct viommu_table *t,
 	struct viommu_refresh_ctx *r = c->refresh;
 
 	/* The last refresh's flush emptied the unpin list. */
-	WARN_ON_ONCE(r->nr_unpin);
+	WARN_ON_ONCE(r->unpin.nr);
 	memset(r, 0, offsetof(struct viommu_refresh_ctx, run_iova));
 	r->pending.iova = 1;	/* none */
 	r->c = c;
@@ -1253,7 +1152,7 @@ int viommu_refresh_alloc(struct viommu_container *c)
 	c->refresh = kvzalloc(sizeof(*c->refresh), GFP_KERNEL_ACCOUNT);
 	if (!c->refresh)
 		return -ENOMEM;
-	c->refresh->unpin_tail = &c->refresh->unpin;
+	viommu_unpin_init(&c->refresh->unpin);
 	return 0;
 }
 
@@ -1263,12 +1162,8 @@ int viommu_refresh_alloc(struct viommu_container *c)
  */
 void viommu_refresh_free(struct viommu_container *c)
 {
-	struct viommu_unpin_chunk *ch;
-
-	while (c->refresh && (ch = c->refresh->spare)) {
-		c->refresh->spare = ch->next;
-		kfree(ch);
-	}
+	if (c->refresh)
+		viommu_unpin_destroy(&c->refresh->unpin);
 	kvfree(c->refresh);
 	c->refresh = NULL;
 }

@@ -50,7 +50,7 @@
  *   container however many IOVA pages map it; the last hold returns the
  *   charge at the unmap (unless the frame is pre-pinned), and the pin is
  *   released only after the unmap is flushed from the IOTLB: the pages
- *   wait in the refresh's unpin list (shadow.c) for its one sync, and a
+ *   wait in the refresh's unpin list (unpin.c) for its one sync, and a
  *   refresh syncs early before pinning more while over VIOMMU_BATCH
  *   wait, so within one refresh at most VIOMMU_BATCH pages are pinned
  *   uncharged.
@@ -389,6 +389,85 @@ void viommu_pin_keep_end(struct viommu_container *c, gfn_t gfn, gfn_t last,
 			 bool undo);
 u64 viommu_pin_unkeep(struct viommu_container *c, gfn_t gfn, gfn_t last);
 void viommu_pin_unkeep_orphans(struct viommu_container *c);
+
+/* Pages per struct viommu_unpin_chunk: it fits in 4 KiB. */
+#define VIOMMU_UNPIN_CHUNK	((PAGE_SIZE - 2 * sizeof(void *)) / \
+				 (sizeof(struct page *) + sizeof(bool)))
+
+/**
+ * struct viommu_unpin_chunk - pages unmapped, to release after the IOTLB sync
+ * @next: the chunk filled after this one, or NULL.
+ * @nr: pages in @pages.
+ * @pages: the pages.
+ * @dirty: per page: it was mapped writable.
+ */
+struct viommu_unpin_chunk {
+	struct viommu_unpin_chunk *next;
+	unsigned int nr;
+	struct page *pages[VIOMMU_UNPIN_CHUNK];
+	bool dirty[VIOMMU_UNPIN_CHUNK];
+};
+
+/**
+ * struct viommu_unpin_list - pages unmapped but not released yet (unpin.c)
+ * @nr: pages in the list; 0 means no chunk but @first.
+ * @tail: the chunk being filled: @first, or the last added.
+ * @nr_spare: chunks in @spare.
+ * @spare: empty chunks kept for reuse, linked by ->next.
+ * @first: the first chunk.
+ *
+ * Part of the refresh state (shadow.c), used under the container lock;
+ * empty outside a refresh.
+ */
+struct viommu_unpin_list {
+	unsigned long nr;
+	struct viommu_unpin_chunk *tail;
+	unsigned int nr_spare;
+	struct viommu_unpin_chunk *spare;
+	struct viommu_unpin_chunk first;
+};
+
+/* unpin.c: pages waiting for the IOTLB sync */
+void viommu_unpin_init(struct viommu_unpin_list *l);
+void viommu_unpin_destroy(struct viommu_unpin_list *l);
+struct viommu_unpin_chunk *viommu_unpin_grow(struct viommu_unpin_list *l);
+void viommu_unpin_release_chunks(struct viommu_unpin_list *l);
+
+/**
+ * viommu_unpin_room - the chunk to add pages to
+ * @l: the list.
+ *
+ * Return: the chunk being filled if it has room, else a new one added at
+ * the tail, or NULL when the caller must sync the IOTLB and
+ * viommu_unpin_release() first (see viommu_unpin_grow()).
+ */
+static inline struct viommu_unpin_chunk *
+viommu_unpin_room(struct viommu_unpin_list *l)
+{
+	if (l->tail->nr < VIOMMU_UNPIN_CHUNK)
+		return l->tail;
+	return viommu_unpin_grow(l);
+}
+
+/**
+ * viommu_unpin_release - release every page of the list
+ * @l: the list, its pages no longer reachable by any device (the IOTLB
+ *	synced since they were unmapped).
+ *
+ * Unpins them (dirty where they were mapped writable) and empties the
+ * list, keeping up to VIOMMU_UNPIN_SPARE chunks (unpin.c).
+ */
+static inline void viommu_unpin_release(struct viommu_unpin_list *l)
+{
+	if (l->first.next) {
+		viommu_unpin_release_chunks(l);
+		return;
+	}
+	/* The common case, one chunk. */
+	viommu_gm_unpin(l->first.pages, l->first.dirty, l->first.nr);
+	l->first.nr = 0;
+	l->nr = 0;
+}
 
 /* prepin.c: pre-pinned memory, memslot deletion */
 int viommu_track(struct viommu_container *c);

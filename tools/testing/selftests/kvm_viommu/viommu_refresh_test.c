@@ -307,8 +307,10 @@ static int set_param(const char *name, const char *val)
 /*
  * Map 4096 pages at IOVA from 16 MiB: 2048 consecutive frames, then 2048
  * frames two apart (read-only and writable in turn): each a run of its own.
+ * Refresh them into @rf; return the ioctl's result.
  */
-static void map_4096(struct gtable *gt)
+static int map_4096(int c, struct gtable *gt, uint32_t id,
+		    struct kvm_viommu_refresh *rf)
 {
 	int i;
 
@@ -316,6 +318,7 @@ static void map_4096(struct gtable *gt)
 		gt_map(gt, MANY_IOVA + i * SZ_4K,
 		       GUEST_DATA + (i < 2048 ? i : 2 * i) * SZ_4K, 1,
 		       i < 2048 || (i & 1));
+	return viommu_refresh_raw(c, id, MANY_IOVA, 8 * SZ_2M, rf);
 }
 
 /* Unmap them with one refresh; return its IOTLB syncs. */
@@ -353,8 +356,7 @@ TEST_F(viommu, unmap_syncs_once)
 	int i;
 
 	ASSERT_EQ(0, viommu_fixture_table(&self->v, &self->gt, &id));
-	map_4096(&self->gt);
-	ASSERT_EQ(0, viommu_refresh_raw(c, id, MANY_IOVA, 8 * SZ_2M, &rf));
+	ASSERT_EQ(0, map_4096(c, &self->gt, id, &rf));
 	EXPECT_REFRESH(rf, 4096, 0, 0, 0);
 	expect_counts(_metadata, c, 4096, 4096);
 	EXPECT_EQ(pins + 4096, pins_held());
@@ -366,8 +368,7 @@ TEST_F(viommu, unmap_syncs_once)
 	EXPECT_EQ(0, vm_locked_kb());
 
 	/* At most 1000 waiting: early syncs, and still every pin goes. */
-	map_4096(&self->gt);
-	ASSERT_EQ(0, viommu_refresh_raw(c, id, MANY_IOVA, 8 * SZ_2M, &rf));
+	ASSERT_EQ(0, map_4096(c, &self->gt, id, &rf));
 	EXPECT_REFRESH(rf, 4096, 0, 0, 0);
 	ASSERT_EQ(0, get_param("max_pending_unpins", old, sizeof(old)));
 	ASSERT_EQ(0, set_param("max_pending_unpins", "1000"));
@@ -385,8 +386,7 @@ TEST_F(viommu, unmap_syncs_once)
 	 * wait for a sync while new ones are pinned, at most 512 of them
 	 * beyond locked_vm, so it syncs now and then; none is lost.
 	 */
-	map_4096(&self->gt);
-	ASSERT_EQ(0, viommu_refresh_raw(c, id, MANY_IOVA, 8 * SZ_2M, &rf));
+	ASSERT_EQ(0, map_4096(c, &self->gt, id, &rf));
 	for (i = 0; i < 4096; i++)
 		gt_map(&self->gt, MANY_IOVA + i * SZ_4K,
 		       GUEST_DATA + (8192 + i) * SZ_4K, 1, true);

@@ -17,7 +17,14 @@
  *   last]; a LEAF span lies in one leaf (or a run of leaves that continue
  *   one another), with the leaf's GPA at the span start and prot = AND of
  *   R/W along the path (read always set); a HOLE meets no leaf; nothing is
- *   refused.
+ *   refused.  After the first walk, half the walks are leaf_only (the
+ *   tables do not change), which must tell the same.
+ * - leaf_only walks (the path kept from one walk to the next): inside the
+ *   kept table they read its entry alone and see its leaves change; they
+ *   walk from the top outside it, on another root, with another layout and
+ *   after viommu_walk_forget(); they keep to the path when the guest
+ *   changes a table entry above (as a paging-structure cache does) until a
+ *   plain walk, and keep the permissions of the entries above.
  * - Malformed tables are refused, never mapped: PS in a PML4E or PML5E and
  *   reserved bits 13..20 of a 2 MiB leaf or 13..29 of a 1 GiB leaf give
  *   RESERVED_BITS; a table outside guest memory (or an unreadable entry)
@@ -250,8 +257,10 @@ static void test_random(struct h_ctx *c, unsigned int levels, u64 seed)
 
 	if (!h_walk_model(c, &w, leaves, n, 0, top))
 		ok = false;
+	/* The table does not change: every walk may keep to the path. */
 	for (i = 0; ok && n && i < WALKS_PER_SEED; i++) {
 		h_pick_range(leaves, n, top, &iova, &last);
+		w.leaf_only = chance(50);
 		ok = h_walk_model(c, &w, leaves, n, iova, last);
 	}
 	check(ok, "x86-64 %u levels: random table, seed %llu (%u leaves, %llu tables)",
@@ -595,6 +604,157 @@ static void test_cycles(struct h_ctx *c)
 		exp[2] = (struct viommu_span)H_HOLE(base + 0x1000, top);
 		check(walk_expect(c, levels, root, 0, top, exp, 3),
 		      "x86-64 %u levels: table pointing back at the root terminates",
+		      levels);
+	}
+}
+
+/* ---- leaf_only walks: the path kept from one walk to the next ---- */
+
+/*
+ * Walk [@iova, @iova + 4 KiB) of @root, @leaf_only or not, and check that
+ * it reads as @exp with @reads entries read.
+ */
+static bool page_walk(struct h_ctx *c, unsigned int levels, u64 root,
+		      bool leaf_only, u64 iova, struct viommu_span exp,
+		      unsigned long reads)
+{
+	struct viommu_walk w;
+	unsigned long before = c->reads;
+
+	init_walk(&w, c, levels, root, h_emit_record);
+	w.leaf_only = leaf_only;
+	if (!h_walk_expect(c, &w, iova, iova + 0xfff, &exp, 1))
+		return false;
+	if (c->reads - before != reads) {
+		diag("walk of %#llx read %lu entries, not %lu",
+		     (unsigned long long)iova, c->reads - before, reads);
+		return false;
+	}
+	return true;
+}
+
+static struct viommu_span page_leaf(u64 iova, u64 gpa, u32 prot)
+{
+	return (struct viommu_span)H_LEAF(iova, iova + 0xfff, gpa, prot);
+}
+
+static struct viommu_span page_hole(u64 iova)
+{
+	return (struct viommu_span)H_HOLE(iova, iova + 0xfff);
+}
+
+static void test_leaf_only(struct h_ctx *c)
+{
+	const u64 a = 0x40000000ULL + 5 * SZ_4K, b = a + 2 * SZ_4K;
+	const u64 g1 = MEM_BASE + 0x111000, g2 = MEM_BASE + 0x222000;
+	const u64 g3 = MEM_BASE + 0x333000;
+	unsigned int levels;
+
+	for (levels = 4; levels <= 5; levels++) {
+		u64 root, root2, pt, pt2, pd, edge = (a | (SZ_2M - 1)) + 1;
+		struct viommu_span exp[1];
+		struct viommu_walk w;
+		unsigned long reads;
+		bool ok;
+
+		h_reset(c);
+		root = alloc_table(c, false);
+		pt = build_path(c, levels, root, a, 1);
+		pd = build_path(c, levels, root, a, 2);
+		set_entry(c, pt, lvl_index(a, 1), g1 | PTE_P | PTE_RW);
+
+		/* A plain walk reads every level and keeps the path. */
+		ok = page_walk(c, levels, root, false, a,
+			       page_leaf(a, g1, VIOMMU_PROT_RW), levels);
+		/* leaf_only inside the kept table: its entry alone. */
+		ok = ok && page_walk(c, levels, root, true, a,
+				     page_leaf(a, g1, VIOMMU_PROT_RW), 1);
+		check(ok, "x86-64 %u levels: leaf_only reads the leaf alone",
+		      levels);
+
+		/* Leaf changes are seen, anywhere in the kept table. */
+		set_entry(c, pt, lvl_index(a, 1), g2 | PTE_P);
+		set_entry(c, pt, lvl_index(b, 1), g3 | PTE_P | PTE_RW);
+		ok = page_walk(c, levels, root, true, a,
+			       page_leaf(a, g2, VIOMMU_PROT_READ), 1);
+		ok = ok && page_walk(c, levels, root, true, b,
+				     page_leaf(b, g3, VIOMMU_PROT_RW), 1);
+		ok = ok && page_walk(c, levels, root, true, b + SZ_4K,
+				     page_hole(b + SZ_4K), 1);
+		check(ok, "x86-64 %u levels: leaf_only sees the leaves change",
+		      levels);
+
+		/*
+		 * A range leaving the kept table is walked from the top, and
+		 * the lowest table it went down to (the PD) is kept instead.
+		 */
+		init_walk(&w, c, levels, root, h_emit_record);
+		w.leaf_only = true;
+		exp[0] = (struct viommu_span)H_HOLE(edge - SZ_4K, edge + SZ_4K - 1);
+		ok = h_walk_expect(c, &w, edge - SZ_4K, edge + SZ_4K - 1, exp, 1);
+		ok = ok && page_walk(c, levels, root, true, a,
+				     page_leaf(a, g2, VIOMMU_PROT_READ), 2);
+		check(ok, "x86-64 %u levels: leaf_only outside the kept table: from the top",
+		      levels);
+
+		/*
+		 * The guest breaks its word: the PD entry now points to
+		 * another table.  leaf_only keeps to the path it has, as a
+		 * paging-structure cache would, until a plain walk, even one
+		 * that keeps no path (over the whole table, from the top).
+		 */
+		pt2 = alloc_table(c, false);
+		set_entry(c, pt2, lvl_index(a, 1), g3 | PTE_P | PTE_RW);
+		set_entry(c, pd, lvl_index(a, 2), pt2 | PTE_P | PTE_RW);
+		ok = page_walk(c, levels, root, true, a,
+			       page_leaf(a, g2, VIOMMU_PROT_READ), 1);
+		init_walk(&w, c, levels, root, h_emit_model);
+		ok = ok && h_walk_model(c, &w, &(struct h_leaf){
+					.iova = a, .last = a + 0xfff, .gpa = g3,
+					.prot = VIOMMU_PROT_RW }, 1, 0,
+					iova_top(levels));
+		ok = ok && page_walk(c, levels, root, true, a,
+				     page_leaf(a, g3, VIOMMU_PROT_RW), levels);
+		ok = ok && page_walk(c, levels, root, true, a,
+				     page_leaf(a, g3, VIOMMU_PROT_RW), 1);
+		check(ok, "x86-64 %u levels: leaf_only keeps the path until a plain walk",
+		      levels);
+
+		/* The permissions above the kept table are kept with it. */
+		set_entry(c, pd, lvl_index(a, 2), pt2 | PTE_P);
+		ok = page_walk(c, levels, root, false, a,
+			       page_leaf(a, g3, VIOMMU_PROT_READ), levels);
+		ok = ok && page_walk(c, levels, root, true, a,
+				     page_leaf(a, g3, VIOMMU_PROT_READ), 1);
+		check(ok, "x86-64 %u levels: leaf_only keeps the permissions above",
+		      levels);
+
+		/* Another root does not use this one's path. */
+		root2 = alloc_table(c, false);
+		set_entry(c, build_path(c, levels, root2, a, 1), lvl_index(a, 1),
+			  g1 | PTE_P | PTE_RW);
+		ok = page_walk(c, levels, root2, true, a,
+			       page_leaf(a, g1, VIOMMU_PROT_RW), levels);
+		check(ok, "x86-64 %u levels: leaf_only on another root: from the top",
+		      levels);
+
+		/*
+		 * Nor does the same root with another layout (the table as a
+		 * window at 512 GiB), nor a walk after viommu_walk_forget().
+		 */
+		ok = page_walk(c, levels, root, false, a,
+			       page_leaf(a, g3, VIOMMU_PROT_READ), levels);
+		init_walk(&w, c, levels, root, h_emit_record);
+		w.leaf_only = true;
+		w.cfg.iova_base = 1ULL << 39;
+		exp[0] = page_leaf(a + w.cfg.iova_base, g3, VIOMMU_PROT_READ);
+		reads = c->reads;
+		ok = ok && h_walk_expect(c, &w, exp[0].iova, exp[0].last, exp, 1) &&
+		     c->reads - reads == levels;
+		viommu_walk_forget(&h_walk_buf);
+		ok = ok && page_walk(c, levels, root, true, a,
+				     page_leaf(a, g3, VIOMMU_PROT_READ), levels);
+		check(ok, "x86-64 %u levels: a new layout or a forget drops the path",
 		      levels);
 	}
 }
@@ -944,6 +1104,7 @@ int main(int argc, char **argv)
 		test_runs(c);
 		test_table_fault(c);
 		test_cycles(c);
+		test_leaf_only(c);
 	}
 	for (seed = first; seed <= last; seed++)
 		for (levels = 4; levels <= 5; levels++)

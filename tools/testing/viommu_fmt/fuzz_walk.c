@@ -19,7 +19,9 @@
  *   GPA arithmetic (gpa + last - iova) does not overflow, or a REFUSED
  *   span with a valid &enum kvm_viommu_refusal;
  * - the work is bounded by the entries read (spans <= 2 * reads + 1);
- * - walking the range in two halves tells the same as walking it whole;
+ * - walking the range in two halves tells the same as walking it whole,
+ *   also when the halves are leaf_only walks (FL_LEAF_ONLY: the table does
+ *   not change after the whole walk, which reads every level);
  * - and no sanitizer report, no crash.
  */
 #include <stdio.h>
@@ -41,6 +43,7 @@
 #define FL_RAW_BASE	0x02	/* window offset taken as it is */
 #define FL_ROOT_ODD	0x04	/* root misaligned by 8 bytes */
 #define FL_RAW_RANGE	0x08	/* range taken as it is */
+#define FL_LEAF_ONLY	0x10	/* the halves are leaf_only walks */
 
 struct fuzz_hdr {
 	u8 levels;
@@ -309,6 +312,7 @@ int fuzz_one_input(const u8 *data, size_t size)
 	nr_whole = c.nr_saved;
 	off = h.split % (last - iova);
 	c.saved = halves;
+	w.leaf_only = h.flags & FL_LEAF_ONLY;
 	if (checked_walk(&c, &w, iova, iova + off, true, false) ||
 	    checked_walk(&c, &w, iova + off + 1, last, true, true) ||
 	    c.saved_overflow)

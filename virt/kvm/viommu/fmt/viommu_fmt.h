@@ -305,10 +305,35 @@ struct viommu_walk_geom {
 };
 
 /**
+ * struct viommu_walk_path - the lowest table a walk went down to
+ * @level: its level; 0 when nothing is kept.
+ * @root: the top-level table the walk started from.
+ * @table: guest physical address of the table.
+ * @base: the first IOVA offset it translates.
+ * @last: the last IOVA offset it translates.
+ * @prot_mask: the AND of the permissions of the entries above it.
+ *
+ * What a walk read above that table, kept for the next walk with
+ * &viommu_walk.leaf_only over a range inside [@base, @last]: an IOMMU's
+ * paging-structure cache of one entry.  Any other walk forgets it first,
+ * and so does a change of layout.
+ */
+struct viommu_walk_path {
+	unsigned int level;
+	u64 root;
+	u64 table;
+	u64 base;
+	u64 last;
+	u32 prot_mask;
+};
+
+/**
  * struct viommu_walk_buf - a walker's working memory
  * @raw: per level: a table at level L is read into @raw[L - 1], which the
  *	walks of the lower tables it points to leave alone.
  * @geom: the layout of the last table walked with this buffer.
+ * @path: the table entries the last walks went through (see
+ *	&viommu_walk.leaf_only).
  *
  * 24 KiB: too big for a kernel stack, so the caller provides it, zeroed
  * before its first walk.
@@ -316,6 +341,7 @@ struct viommu_walk_geom {
 struct viommu_walk_buf {
 	u64 raw[VIOMMU_MAX_LEVELS][VIOMMU_WALK_CHUNK];
 	struct viommu_walk_geom geom;
+	struct viommu_walk_path path;
 };
 
 /**
@@ -338,10 +364,17 @@ struct viommu_walk_buf {
  * @ctx: passed to @read and @emit.
  * @buf: where the entries read are kept while they are decoded (and the
  *	table's layout between walks); not shared with a concurrent walk.
+ * @leaf_only: the guest changed no table entry since the last walk of
+ *	its table with @buf (an invalidation of leaf entries only, as VT-d's
+ *	IH, AMD's PDE = 0 or Arm's TLBI ... Leaf say): the walk may reach the
+ *	range through the table entries that walk read, without reading
+ *	them again, when the range lies inside the lowest table it went
+ *	down to (&viommu_walk_buf.path).
  */
 struct viommu_walk {
 	const struct viommu_fmt *fmt;
 	struct viommu_fmt_cfg cfg;
+	bool leaf_only;
 	u64 root;
 	int (*read)(void *ctx, u64 gpa, unsigned int n, u64 *raw);
 	int (*emit)(void *ctx, const struct viommu_span *span);
@@ -350,6 +383,12 @@ struct viommu_walk {
 };
 
 int viommu_walk(const struct viommu_walk *w, u64 iova, u64 last);
+
+/* Forget the path @buf keeps: the next walk reads every level. */
+static inline void viommu_walk_forget(struct viommu_walk_buf *buf)
+{
+	buf->path.level = 0;
+}
 
 /* Is @cfg a layout @fmt allows?  0 or -EINVAL. */
 int viommu_fmt_check(const struct viommu_fmt *fmt,

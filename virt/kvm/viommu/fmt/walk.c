@@ -223,18 +223,46 @@ static int walk_level(const struct viommu_walk *w, u64 table,
 	return 0;
 }
 
+/* Keep the table at @level, @table, @base as the walk's path. */
+static void keep_path(const struct viommu_walk *w, unsigned int level,
+		      u64 table, u64 base, u32 prot_mask)
+{
+	w->buf->path = (struct viommu_walk_path) {
+		.level = level,
+		.root = w->root,
+		.table = table,
+		.base = base,
+		.last = table_last(&w->buf->geom, level, base),
+		.prot_mask = prot_mask,
+	};
+}
+
 /*
  * Walk from the top table over [@start, @last] as walk_level() does, but
  * go down without it while the range lies inside one entry of each table:
  * such a table is read for that entry alone, in a loop rather than a
  * recursion.  A refresh of a few pages spends most of its walk there.
+ * The lowest table reached that way is kept as the buffer's path, where
+ * a leaf_only walk inside that table starts.
  */
 static int walk_from_top(const struct viommu_walk *w, u64 start, u64 last)
 {
 	const struct viommu_walk_geom *g = &w->buf->geom;
+	struct viommu_walk_path *path = &w->buf->path;
 	unsigned int level = w->cfg.levels;
 	u32 prot_mask = VIOMMU_PROT_RW;
 	u64 table = w->root, base = 0;
+	bool moved = false;
+
+	if (w->leaf_only && path->level && path->root == w->root &&
+	    start >= path->base && last <= path->last) {
+		table = path->table;
+		level = path->level;
+		base = path->base;
+		prot_mask = path->prot_mask;
+	} else {
+		viommu_walk_forget(w->buf);
+	}
 
 	for (;;) {
 		unsigned int shift = g->shift[level - 1];
@@ -251,9 +279,12 @@ static int walk_from_top(const struct viommu_walk *w, u64 start, u64 last)
 				      KVM_VIOMMU_REFUSED_TABLE_FAULT);
 		w->fmt->decode_run(&w->cfg, level, shift,
 				   w->cfg.iova_base + e_start, &raw, 1, &pte);
-		if (pte.kind != VIOMMU_PTE_TABLE)
+		if (pte.kind != VIOMMU_PTE_TABLE) {
+			if (moved)
+				keep_path(w, level, table, base, prot_mask);
 			return emit_entry(w, &pte, e_start, start, last, shift,
 					  prot_mask);
+		}
 		if (!table_ok(&pte, level))
 			return refuse(w, start, last,
 				      KVM_VIOMMU_REFUSED_RESERVED_BITS);
@@ -261,7 +292,10 @@ static int walk_from_top(const struct viommu_walk *w, u64 start, u64 last)
 		level = pte.next_level;
 		base = e_start;
 		prot_mask &= pte.prot;
+		moved = true;
 	}
+	if (moved)
+		keep_path(w, level, table, base, prot_mask);
 	return walk_level(w, table, level, base, start, last, prot_mask);
 }
 
@@ -277,6 +311,7 @@ static const struct viommu_walk_geom *walk_geom(const struct viommu_walk *w)
 	    g->cfg.iova_base == w->cfg.iova_base)
 		return g;
 	g->fmt = NULL;
+	viommu_walk_forget(w->buf);
 	if (viommu_fmt_check(fmt, &w->cfg))
 		return NULL;
 	g->cfg = w->cfg;

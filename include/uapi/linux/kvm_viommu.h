@@ -254,7 +254,7 @@ struct kvm_viommu_set_table {
 /**
  * struct kvm_viommu_refresh - KVM_VIOMMU_REFRESH argument
  * @argsz: size of this structure as userspace knows it.
- * @flags: must be zero.
+ * @flags: 0 or %KVM_VIOMMU_REFRESH_LEAF_ONLY.
  * @table_id: a table id from KVM_VIOMMU_SET_TABLE.
  * @__reserved: must be zero.
  * @iova: start of the range the guest changed (4 KiB aligned).
@@ -278,6 +278,20 @@ struct kvm_viommu_set_table {
  * removed, so a refresh at the RLIMIT_MEMLOCK limit can use the room that
  * the stale mappings it removes free.  After the first MEMLOCK or LIMIT
  * refusal the refresh maps nothing more but still removes stale mappings.
+ *
+ * With %KVM_VIOMMU_REFRESH_LEAF_ONLY the VMM passes on the guest's word
+ * that no table entry on the way to the range has changed since the last
+ * refresh of this table without the flag, only leaf entries (VT-d's
+ * invalidation hint IH = 1, AMD's INVALIDATE_IOMMU_PAGES with PDE = 0,
+ * Arm's TLBI by VA with Leaf = 1).  The kernel may then reach the range
+ * through the table entries it read in an earlier walk, as an IOMMU's
+ * paging-structure cache does: it keeps the lowest table of one walk per
+ * container, and a flagged refresh whose range lies inside that table
+ * starts there.  If the guest broke its word, pages are mapped as the
+ * entries it replaced said: still only guest memory, checked and pinned
+ * as always.  A refresh without the flag (or a KVM_VIOMMU_REQ_REFRESH_ALL)
+ * reads every level again and replaces what was kept.
+ *
  * Errors:
  * -EINVAL (bad arguments), -ENOENT (no such table), -EPERM (called from a
  * process other than the one that bound the VM), -EINTR (fatal signal:
@@ -298,6 +312,8 @@ struct kvm_viommu_refresh {
 	__u32 fail_reason;
 	__u32 __reserved2;
 };
+
+#define KVM_VIOMMU_REFRESH_LEAF_ONLY	(1U << 0)
 
 #define KVM_VIOMMU_REFRESH		_IO(VFIO_TYPE, KVM_VIOMMU_BASE + 2)
 
@@ -428,7 +444,8 @@ enum kvm_viommu_ring_error {
 /**
  * enum kvm_viommu_req_op - what a ring request asks
  * @KVM_VIOMMU_REQ_REFRESH: refresh [iova, iova + size) of the table, as
- *	KVM_VIOMMU_REFRESH does.
+ *	KVM_VIOMMU_REFRESH does; flags 0 or %KVM_VIOMMU_REQ_LEAF_ONLY, which
+ *	means what %KVM_VIOMMU_REFRESH_LEAF_ONLY means there.
  * @KVM_VIOMMU_REQ_REFRESH_ALL: refresh the table's whole aperture (a
  *	global invalidation); iova and size must be zero.
  * @KVM_VIOMMU_REQ_TCE_PUT: H_PUT_TCE on an sPAPR TCE table, as
@@ -481,7 +498,7 @@ enum kvm_viommu_req_status {
  * struct kvm_viommu_ring_req - one doorbell request
  * @table_id: written by the guest: the table, from KVM_VIOMMU_SET_TABLE.
  * @op: written by the guest: an &enum kvm_viommu_req_op.
- * @flags: written by the guest: must be zero.
+ * @flags: written by the guest: zero, but as its @op says.
  * @iova: written by the guest: start of the range (4 KiB aligned).
  * @size: written by the guest: length of the range.
  * @status: written by the kernel: an &enum kvm_viommu_req_status.
@@ -504,6 +521,9 @@ struct kvm_viommu_ring_req {
 	__u64 unmapped;
 	__u64 refused;
 };
+
+/* kvm_viommu_ring_req flags of KVM_VIOMMU_REQ_REFRESH */
+#define KVM_VIOMMU_REQ_LEAF_ONLY	(1U << 0)
 
 /* KVM_VIOMMU_SET_DOORBELL flags */
 #define KVM_VIOMMU_DOORBELL_DEASSIGN	(1U << 0)

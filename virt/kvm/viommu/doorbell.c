@@ -263,7 +263,8 @@ static u32 viommu_db_start(struct viommu_doorbell *db,
 	case KVM_VIOMMU_REQ_TCE_STUFF:
 		return viommu_db_start_tce(db, req);
 	}
-	if (req->flags)
+	if (req->flags & ~(req->op == KVM_VIOMMU_REQ_REFRESH ?
+			   KVM_VIOMMU_REQ_LEAF_ONLY : 0))
 		return KVM_VIOMMU_REQ_INVALID;
 
 	switch (req->op) {
@@ -290,6 +291,8 @@ static u32 viommu_db_start(struct viommu_doorbell *db,
 
 	/* From here on only the kernel's copy counts, not guest memory. */
 	viommu_db_busy(db, req->table_id, iova, last);
+	if (req->flags & KVM_VIOMMU_REQ_LEAF_ONLY)
+		db->acc.flags = KVM_VIOMMU_REFRESH_LEAF_ONLY;
 	return KVM_VIOMMU_REQ_PENDING;
 }
 

@@ -1169,6 +1169,22 @@ void viommu_refresh_free(struct viommu_container *c)
 }
 
 /**
+ * viommu_refresh_forget_path - forget the table entries the walks kept
+ * @c: the container (lock held).
+ *
+ * For a table created or destroyed: a KVM_VIOMMU_REFRESH_LEAF_ONLY refresh
+ * may only use what a walk read since the last refresh of its own table
+ * without the flag, and a new table has had none.
+ */
+void viommu_refresh_forget_path(struct viommu_container *c)
+{
+	lockdep_assert_held(&c->lock);
+
+	if (c->refresh)
+		viommu_walk_forget(&c->refresh->walk_buf);
+}
+
+/**
  * viommu_refresh_table - synchronise part of a table's shadow with the guest
  * @c: the container (lock held, VM bound, current->mm the VMM's).
  * @t: the table.
@@ -1176,7 +1192,8 @@ void viommu_refresh_free(struct viommu_container *c)
  * @last: last IOVA (inclusive, inside the aperture).
  * @budget: work units (pages visited, mappings removed, spans) left, used
  *	and updated; NULL for no limit.
- * @out: counters, added to (not reset).
+ * @out: counters, added to (not reset); its flags are read
+ *	(%KVM_VIOMMU_REFRESH_LEAF_ONLY).
  * @next: on -EAGAIN, the first IOVA not refreshed yet.
  *
  * Whatever happens, the IOTLB is synchronised before returning, so every
@@ -1207,6 +1224,7 @@ int viommu_refresh_table(struct viommu_container *c, struct viommu_table *t,
 	w = (struct viommu_walk) {
 		.fmt = t->fmt,
 		.cfg = t->cfg,
+		.leaf_only = out->flags & KVM_VIOMMU_REFRESH_LEAF_ONLY,
 		.root = t->root_gpa,
 		.read = viommu_read_guest_entries,
 		.emit = viommu_refresh_span,

@@ -175,6 +175,7 @@ void viommu_table_destroy(struct viommu_container *c, struct viommu_table *t)
 
 	viommu_shadow_clear(c, t);
 	viommu_gm_settle(c);
+	viommu_refresh_forget_path(c);
 	xa_erase(&c->tables, t->id);
 	iommu_domain_free(t->domain);
 	kfree(t);
@@ -352,6 +353,7 @@ found:
 		if (IS_ERR(t))
 			return PTR_ERR(t);
 		created = true;
+		viommu_refresh_forget_path(c);
 	}
 
 	ret = viommu_group_switch(c, g, t);

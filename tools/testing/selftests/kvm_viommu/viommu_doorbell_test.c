@@ -42,10 +42,10 @@ static void ring_init(struct ring *r, uint8_t *mem, uint64_t gpa,
 	r->entries = entries;
 }
 
-/* Post one request: fill the slot, then publish it with prod. */
-static struct kvm_viommu_ring_req *post(struct ring *r, uint32_t table,
-					uint16_t op, uint64_t iova,
-					uint64_t size)
+/* Post one request with @flags: fill the slot, then publish it with prod. */
+static struct kvm_viommu_ring_req *post_flags(struct ring *r, uint32_t table,
+					      uint16_t op, uint16_t flags,
+					      uint64_t iova, uint64_t size)
 {
 	uint32_t prod = r->hdr->prod;
 	struct kvm_viommu_ring_req *q = &r->req[prod & (r->entries - 1)];
@@ -53,10 +53,18 @@ static struct kvm_viommu_ring_req *post(struct ring *r, uint32_t table,
 	memset(q, 0, sizeof(*q));
 	q->table_id = table;
 	q->op = op;
+	q->flags = flags;
 	q->iova = iova;
 	q->size = size;
 	__atomic_store_n(&r->hdr->prod, prod + 1, __ATOMIC_RELEASE);
 	return q;
+}
+
+static struct kvm_viommu_ring_req *post(struct ring *r, uint32_t table,
+					uint16_t op, uint64_t iova,
+					uint64_t size)
+{
+	return post_flags(r, table, op, 0, iova, size);
 }
 
 static uint32_t cons(struct ring *r)
@@ -251,16 +259,15 @@ TEST_F(db, kick_before_create)
 
 TEST_F(db, request_statuses)
 {
-	struct kvm_viommu_ring_req *q[8];
+	struct kvm_viommu_ring_req *q[10];
 	bool ordered = true;
 
 	gt_map(&self->gt, IOVA, 0x10000000, 1, true);	/* no memslot */
 	ASSERT_EQ(0, set_doorbell_raw(self->v.container, self->kick,
 				      self->done, 64, RING_GPA, NULL));
 	q[0] = post(&self->r, self->table, 99, IOVA, SZ_4K);
-	q[1] = post(&self->r, self->table, KVM_VIOMMU_REQ_REFRESH, IOVA,
-		    SZ_4K);
-	q[1]->flags = 1;
+	q[1] = post_flags(&self->r, self->table, KVM_VIOMMU_REQ_REFRESH, 2,
+			  IOVA, SZ_4K);
 	q[2] = post(&self->r, self->table + 7, KVM_VIOMMU_REQ_REFRESH, IOVA,
 		    SZ_4K);
 	q[3] = post(&self->r, self->table, KVM_VIOMMU_REQ_REFRESH, IOVA + 8,
@@ -273,8 +280,12 @@ TEST_F(db, request_statuses)
 		    SZ_4K);
 	q[7] = post(&self->r, self->table, KVM_VIOMMU_REQ_REFRESH, IOVA + SZ_4K,
 		    SZ_4K);
+	q[8] = post_flags(&self->r, self->table, KVM_VIOMMU_REQ_REFRESH_ALL,
+			  KVM_VIOMMU_REQ_LEAF_ONLY, 0, 0);
+	q[9] = post_flags(&self->r, self->table, KVM_VIOMMU_REQ_REFRESH,
+			  KVM_VIOMMU_REQ_LEAF_ONLY, IOVA + SZ_4K, SZ_4K);
 	kick(self->kick);
-	ASSERT_EQ(8, wait_cons(&self->r, 8, &ordered));
+	ASSERT_EQ(10, wait_cons(&self->r, 10, &ordered));
 	EXPECT_TRUE(ordered);
 	EXPECT_EQ(KVM_VIOMMU_REQ_INVALID, q[0]->status);
 	EXPECT_EQ(KVM_VIOMMU_REQ_INVALID, q[1]->status);
@@ -288,6 +299,47 @@ TEST_F(db, request_statuses)
 	EXPECT_EQ(1, q[6]->refused);
 	EXPECT_EQ(KVM_VIOMMU_REQ_DONE, q[7]->status);
 	EXPECT_EQ(0, q[7]->mapped);
+	EXPECT_EQ(KVM_VIOMMU_REQ_INVALID, q[8]->status);
+	EXPECT_EQ(KVM_VIOMMU_REQ_DONE, q[9]->status);
+	EXPECT_EQ(0, q[9]->mapped);
+}
+
+/*
+ * KVM_VIOMMU_REQ_LEAF_ONLY reaches the engine: a request with it uses
+ * the table entries of the last walk, one without it reads them again
+ * (the guest here breaks its word, to make the difference visible).
+ */
+TEST_F(db, leaf_only_request)
+{
+	struct kvm_viommu_ring_req *q[3];
+	bool ordered = true;
+
+	gt_map(&self->gt, IOVA, GUEST_DATA, 1, true);
+	ASSERT_EQ(0, set_doorbell_raw(self->v.container, self->kick,
+				      self->done, 64, RING_GPA, NULL));
+	q[0] = post(&self->r, self->table, KVM_VIOMMU_REQ_REFRESH, IOVA,
+		    SZ_4K);
+	kick(self->kick);
+	ASSERT_EQ(1, wait_cons(&self->r, 1, &ordered));
+	EXPECT_EQ(KVM_VIOMMU_REQ_DONE, q[0]->status);
+	EXPECT_EQ(1, q[0]->mapped);
+
+	/* A new page table under the same level 2 entry's IOVA. */
+	*gt_entry(&self->gt, IOVA, 2) = 0;
+	gt_map(&self->gt, IOVA, GUEST_DATA + SZ_4K, 1, true);
+	q[1] = post_flags(&self->r, self->table, KVM_VIOMMU_REQ_REFRESH,
+			  KVM_VIOMMU_REQ_LEAF_ONLY, IOVA, SZ_4K);
+	q[2] = post(&self->r, self->table, KVM_VIOMMU_REQ_REFRESH, IOVA,
+		    SZ_4K);
+	kick(self->kick);
+	ASSERT_EQ(3, wait_cons(&self->r, 3, &ordered));
+	EXPECT_TRUE(ordered);
+	EXPECT_EQ(KVM_VIOMMU_REQ_DONE, q[1]->status);
+	EXPECT_EQ(0, q[1]->mapped);
+	EXPECT_EQ(0, q[1]->unmapped);
+	EXPECT_EQ(KVM_VIOMMU_REQ_DONE, q[2]->status);
+	EXPECT_EQ(1, q[2]->mapped);
+	EXPECT_EQ(1, q[2]->unmapped);
 }
 
 /*

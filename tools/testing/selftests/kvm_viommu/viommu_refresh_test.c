@@ -104,6 +104,79 @@ TEST_F(viommu, map_replace_unmap)
 	EXPECT_EQ(0, info.refusals);
 }
 
+/*
+ * KVM_VIOMMU_REFRESH_LEAF_ONLY: the guest's word that no table entry on
+ * the way changed.  It is taken (the table entries of the last walk are
+ * used as they were read, as an IOMMU's paging-structure cache would) until
+ * a refresh without it, or a new table.
+ */
+TEST_F(viommu, leaf_only)
+{
+	const uint32_t leaf = KVM_VIOMMU_REFRESH_LEAF_ONLY;
+	int c = self->v.container;
+	long pins = pins_held();
+	struct kvm_viommu_refresh rf;
+	uint32_t id, id2;
+
+	ASSERT_EQ(0, viommu_fixture_table(&self->v, &self->gt, &id));
+	EXPECT_EQ(-EINVAL, viommu_refresh_flags_raw(c, id, 2, IOVA, SZ_4K,
+						    NULL));
+	EXPECT_EQ(-EINVAL, viommu_refresh_flags_raw(c, id, ~leaf, IOVA, SZ_4K,
+						    NULL));
+
+	gt_map(&self->gt, IOVA, GUEST_DATA, 1, true);
+	ASSERT_EQ(0, viommu_refresh_flags_raw(c, id, leaf, IOVA, SZ_4K, &rf));
+	EXPECT_REFRESH(rf, 1, 0, 0, 0);
+
+	/* A leaf that changes is seen. */
+	gt_map(&self->gt, IOVA, GUEST_DATA + SZ_4K, 1, true);
+	gt_map(&self->gt, IOVA + SZ_4K, GUEST_DATA + 2 * SZ_4K, 1, false);
+	ASSERT_EQ(0, viommu_refresh_flags_raw(c, id, leaf, IOVA, 2 * SZ_4K,
+					      &rf));
+	EXPECT_REFRESH(rf, 2, 1, 0, 0);
+	expect_counts(_metadata, c, 2, 2);
+
+	/*
+	 * The guest breaks its word: the level 2 entry now points to a new
+	 * page table, which maps IOVA to another frame and IOVA + 4 KiB to
+	 * nothing.  With the flag the old page table is still used; without
+	 * it the new one is, and kept for the next flagged refresh.
+	 */
+	*gt_entry(&self->gt, IOVA, 2) = 0;
+	gt_map(&self->gt, IOVA, GUEST_DATA + 3 * SZ_4K, 1, true);
+	ASSERT_EQ(0, viommu_refresh_flags_raw(c, id, leaf, IOVA, 2 * SZ_4K,
+					      &rf));
+	EXPECT_REFRESH(rf, 0, 0, 2, 0);
+	ASSERT_EQ(0, viommu_refresh_raw(c, id, IOVA, 2 * SZ_4K, &rf));
+	EXPECT_REFRESH(rf, 1, 2, 0, 0);
+	ASSERT_EQ(0, viommu_refresh_flags_raw(c, id, leaf, IOVA, 2 * SZ_4K,
+					      &rf));
+	EXPECT_REFRESH(rf, 0, 0, 1, 0);
+	expect_counts(_metadata, c, 1, 1);
+	EXPECT_EQ(pins + 1, pins_held());
+
+	/*
+	 * Broken again, then the table is replaced by a new one over the
+	 * same guest table: its first flagged refresh reads every level.
+	 */
+	*gt_entry(&self->gt, IOVA, 2) = 0;
+	gt_clear(&self->gt, IOVA, 1);
+	ASSERT_EQ(0, viommu_set_table_raw(c, self->v.group_id,
+					  KVM_VIOMMU_FMT_NONE, 0, 0, 0, 0,
+					  NULL));
+	expect_counts(_metadata, c, 0, 0);
+	ASSERT_EQ(0, viommu_set_table_raw(c, self->v.group_id,
+					  KVM_VIOMMU_FMT_X86_64,
+					  self->gt.levels, self->gt.root, 0,
+					  TEST_APERTURE_LAST, &id2));
+	ASSERT_EQ(0, viommu_refresh_flags_raw(c, id2, leaf, IOVA, 2 * SZ_4K,
+					      &rf));
+	EXPECT_REFRESH(rf, 0, 0, 0, 0);
+	expect_counts(_metadata, c, 0, 0);
+	EXPECT_EQ(pins, pins_held());
+	EXPECT_EQ(0, vm_locked_kb());
+}
+
 TEST_F(viommu, large_leaves)
 {
 	int c = self->v.container;

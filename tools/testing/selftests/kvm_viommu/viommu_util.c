@@ -214,8 +214,17 @@ int viommu_set_table_raw(int container, int group_id, uint32_t format,
 int viommu_refresh_raw(int container, uint32_t table_id, uint64_t iova,
 		       uint64_t size, struct kvm_viommu_refresh *out)
 {
+	return viommu_refresh_flags_raw(container, table_id, 0, iova, size,
+					out);
+}
+
+int viommu_refresh_flags_raw(int container, uint32_t table_id,
+			     uint32_t flags, uint64_t iova, uint64_t size,
+			     struct kvm_viommu_refresh *out)
+{
 	struct kvm_viommu_refresh rf = {
 		.argsz = sizeof(rf),
+		.flags = flags,
 		.table_id = table_id,
 		.iova = iova,
 		.size = size,

@@ -83,6 +83,10 @@ int viommu_set_table_raw(int container, int group_id, uint32_t format,
 			 uint64_t ap_last, uint32_t *table_id);
 int viommu_refresh_raw(int container, uint32_t table_id, uint64_t iova,
 		       uint64_t size, struct kvm_viommu_refresh *out);
+/* KVM_VIOMMU_REFRESH with KVM_VIOMMU_REFRESH_* @flags. */
+int viommu_refresh_flags_raw(int container, uint32_t table_id,
+			     uint32_t flags, uint64_t iova, uint64_t size,
+			     struct kvm_viommu_refresh *out);
 int viommu_info_raw(int container, struct kvm_viommu_info *info);
 /* KVM_VIOMMU_BIND_VM with KVM_VIOMMU_BIND_* @flags. */
 int viommu_bind_flags_raw(int container, int vm_fd, uint32_t flags);

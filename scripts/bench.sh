@@ -29,7 +29,8 @@
 # that make bench takes about 10 minutes; "-s REPS_SCALE", "-p MAX_ROUNDS",
 # "-l PRELOAD_SHARE" share of the time for the preload ladders, default
 # 0.25, 0 to skip them; "-a ARM,..." and "-k K,..." measure only those
-# arms and k, e.g. -a B-pre,R -k 512), KVM_VIOMMU_BENCH_CLOCK ("tcg", the
+# arms and k, e.g. -a B-pre,R -k 512; "-H": refreshes and ring requests
+# without the leaf-only hint), KVM_VIOMMU_BENCH_CLOCK ("tcg", the
 # default: plain TCG, guest time paced by the host clock; "icount": QEMU
 # -icount shift=0, where a guest nanosecond is one guest instruction, and
 # viommu_bench's budget defaults to 100 s, 7 to 15 minutes here).

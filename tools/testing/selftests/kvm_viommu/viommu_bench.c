@@ -15,7 +15,10 @@
  *          page;
  *   A'     type1 at its best: the same walk, one MAP_DMA / UNMAP_DMA per
  *          contiguous run (here: one per invalidation);
- *   B      one KVM_VIOMMU_REFRESH per invalidation;
+ *   B      one KVM_VIOMMU_REFRESH per invalidation, with
+ *          KVM_VIOMMU_REFRESH_LEAF_ONLY (the guest changes leaves only;
+ *          -H leaves it out, and KVM_VIOMMU_REQ_LEAF_ONLY out of C's
+ *          requests);
  *   C      the doorbell: post a ring request, write the kick eventfd and
  *          wait on the completion eventfd unless the request is done;
  *   B-pre, C-pre  B and C with the container bound with
@@ -51,8 +54,9 @@
  * summary (also between markers).
  *
  * Usage: viommu_bench [-t BUDGET_S] [-s REPS_SCALE] [-p MAX_ROUNDS]
- *                     [-l PRELOAD_SHARE]
+ *                     [-l PRELOAD_SHARE] [-a ARM,...] [-k K,...] [-i] [-H]
  */
+#include <assert.h>
 #include <errno.h>
 #include <poll.h>
 #include <stdarg.h>
@@ -334,6 +338,7 @@ static int refresh_try(uint64_t iova, unsigned int npages, enum op op,
 {
 	struct kvm_viommu_refresh rf = {
 		.argsz = sizeof(rf),
+		.flags = b.no_leaf_only ? 0 : KVM_VIOMMU_REFRESH_LEAF_ONLY,
 		.table_id = b.table_id,
 		.iova = iova,
 		.size = npages * SZ_4K,
@@ -373,6 +378,7 @@ static void handle_doorbell(unsigned int k, enum op op)
 	memset(q, 0, sizeof(*q));
 	q->table_id = b.table_id;
 	q->op = KVM_VIOMMU_REQ_REFRESH;
+	q->flags = b.no_leaf_only ? 0 : KVM_VIOMMU_REQ_LEAF_ONLY;
 	q->iova = IOVA_BASE;
 	q->size = k * SZ_4K;
 	__atomic_store_n(&b.hdr->prod, prod + 1, __ATOMIC_RELEASE);
@@ -626,6 +632,8 @@ static void vcpu_code(struct guest_code *gc, enum varm va, uint16_t *pte_off,
 {
 	uint16_t port = va == VARM_A ? VCPU_EXIT_PORT :
 			va == VARM_C ? VCPU_KICK_PORT : VCPU_NULL_PORT;
+	uint32_t op_flags = KVM_VIOMMU_REQ_REFRESH |
+			    (b.no_leaf_only ? 0 : KVM_VIOMMU_REQ_LEAF_ONLY << 16);
 	uint64_t pte_gpa, map_val;
 	uint32_t prod = b.hdr->prod;
 	unsigned int i;
@@ -645,8 +653,12 @@ static void vcpu_code(struct guest_code *gc, enum varm va, uint16_t *pte_off,
 		gc_mov64(gc, SEG_DS, *pte_off, i & 1 ? 0 : map_val);
 		gc_mov32(gc, SEG_FS, q + offsetof(struct kvm_viommu_ring_req,
 						  table_id), b.table_id);
+		/* op and flags: two 16-bit fields, one 32-bit store. */
+		static_assert(offsetof(struct kvm_viommu_ring_req, flags) ==
+			      offsetof(struct kvm_viommu_ring_req, op) + 2,
+			      "flags follows op");
 		gc_mov32(gc, SEG_FS, q + offsetof(struct kvm_viommu_ring_req,
-						  op), KVM_VIOMMU_REQ_REFRESH);
+						  op), op_flags);
 		gc_mov64(gc, SEG_FS, q + offsetof(struct kvm_viommu_ring_req,
 						  iova), IOVA_BASE);
 		gc_mov64(gc, SEG_FS, q + offsetof(struct kvm_viommu_ring_req,
@@ -958,7 +970,7 @@ static void usage(void)
 
 	fprintf(stderr, "Usage: viommu_bench [-t BUDGET_S] [-s REPS_SCALE] ");
 	fprintf(stderr, "[-p MAX_ROUNDS] [-l PRELOAD_SHARE] [-a ARM,...] ");
-	fprintf(stderr, "[-k K,...] [-i]\n  ARM:");
+	fprintf(stderr, "[-k K,...] [-i] [-H]\n  ARM:");
 	for (i = 0; i < NR_ARMS; i++)
 		fprintf(stderr, " %s", arm_name[i]);
 	for (i = 0; i < NR_VARMS; i++)
@@ -968,6 +980,7 @@ static void usage(void)
 		fprintf(stderr, " %u", ks[i]);
 	fprintf(stderr, " (default: all)\n");
 	fprintf(stderr, "  -i: the VM runs with QEMU -icount shift=0 (say so)\n");
+	fprintf(stderr, "  -H: refreshes without KVM_VIOMMU_REFRESH_LEAF_ONLY\n");
 	exit(2);
 }
 
@@ -1059,10 +1072,13 @@ int main(int argc, char **argv)
 	b.arm_sel = (1u << NR_ARMS) - 1;
 	b.varm_sel = (1u << NR_VARMS) - 1;
 	b.k_sel = (1u << NR_K) - 1;
-	while ((c = getopt(argc, argv, "t:s:p:l:a:k:i")) != -1) {
+	while ((c = getopt(argc, argv, "t:s:p:l:a:k:iH")) != -1) {
 		switch (c) {
 		case 'i':
 			b.icount = true;
+			break;
+		case 'H':
+			b.no_leaf_only = true;
 			break;
 		case 'a':
 		case 'k':

@@ -105,6 +105,7 @@ struct bench {
 	unsigned int k_sel;		/* -k: BIT(index in ks) measured */
 	char sel[160];			/* -a and -k as given, or empty */
 	bool icount;			/* -i: guest ns are instructions */
+	bool no_leaf_only;		/* -H: refreshes without the hint */
 };
 
 /* The one run of the bench: its state and every sample. */

@@ -712,6 +712,9 @@ void report(double secs, unsigned int rounds)
 		printf(" -icount shift=0: a guest ns is one instruction\n");
 	else
 		printf(" (absolute times mean little; ratios do)\n");
+	printf("kvm-viommu refreshes and requests %s the leaf-only hint%s\n",
+	       b.no_leaf_only ? "without" : "with",
+	       b.no_leaf_only ? " (-H)" : " (the guest changes leaves only)");
 	printf("%u rounds of blocks (type1 %u | kvm-viommu %u | pre-pinned %u | merging %u), ",
 	       rounds, b.blocks[BLK_T], b.blocks[BLK_K], b.blocks[BLK_P],
 	       b.blocks[BLK_M]);

@@ -249,9 +249,13 @@ static u32 viommu_db_start_tce(struct viommu_doorbell *db,
 	return db->busy ? KVM_VIOMMU_REQ_PENDING : db->tce_status;
 }
 
-/* Start the request at db->cons: 0, or the status that ends it at once. */
+/*
+ * Start the request at db->cons: KVM_VIOMMU_REQ_PENDING, with its table in
+ * *@tp when a refresh request found it, or the status that ends it at once.
+ */
 static u32 viommu_db_start(struct viommu_doorbell *db,
-			   const struct kvm_viommu_ring_req *req)
+			   const struct kvm_viommu_ring_req *req,
+			   struct viommu_table **tp)
 {
 	struct viommu_container *c = db->c;
 	struct viommu_table *t;
@@ -293,6 +297,7 @@ static u32 viommu_db_start(struct viommu_doorbell *db,
 	viommu_db_busy(db, req->table_id, iova, last);
 	if (req->flags & KVM_VIOMMU_REQ_LEAF_ONLY)
 		db->acc.flags = KVM_VIOMMU_REFRESH_LEAF_ONLY;
+	*tp = t;
 	return KVM_VIOMMU_REQ_PENDING;
 }
 
@@ -307,7 +312,7 @@ static int viommu_db_one(struct viommu_doorbell *db, u64 *budget,
 	struct viommu_container *c = db->c;
 	struct kvm_viommu_ring_req __user *q;
 	struct kvm_viommu_ring_req req;
-	struct viommu_table *t;
+	struct viommu_table *t = NULL;
 	u32 status;
 	u64 next;
 	int ret;
@@ -316,9 +321,12 @@ static int viommu_db_one(struct viommu_doorbell *db, u64 *budget,
 	if (!q || copy_from_user(&req, q, sizeof(req)))
 		return -EFAULT;
 
-	status = db->busy ? KVM_VIOMMU_REQ_PENDING : viommu_db_start(db, &req);
+	status = db->busy ? KVM_VIOMMU_REQ_PENDING :
+			    viommu_db_start(db, &req, &t);
 	if (status == KVM_VIOMMU_REQ_PENDING) {
-		t = xa_load(&c->tables, db->table_id);
+		/* Looked up again when resumed: the lock was dropped. */
+		if (!t)
+			t = xa_load(&c->tables, db->table_id);
 		if (!t) {
 			/* The table died between two passes. */
 			status = KVM_VIOMMU_REQ_NO_TABLE;

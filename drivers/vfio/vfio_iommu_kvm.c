@@ -226,7 +226,7 @@ static long viommu_ioctl_refresh(struct viommu_container *c, unsigned long arg)
 	ret = viommu_copy_in(&rf, sizeof(rf), sizeof(rf), arg, &usize);
 	if (ret)
 		return ret;
-	if (rf.flags & ~KVM_VIOMMU_REFRESH_LEAF_ONLY || rf.__reserved ||
+	if ((rf.flags & ~KVM_VIOMMU_REFRESH_LEAF_ONLY) || rf.__reserved ||
 	    rf.__reserved2 || rf.mapped || rf.unmapped || rf.unchanged ||
 	    rf.refused || rf.fail_iova || rf.fail_reason)
 		return -EINVAL;

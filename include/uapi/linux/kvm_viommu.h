@@ -284,13 +284,12 @@ struct kvm_viommu_set_table {
  * refresh of this table without the flag, only leaf entries (VT-d's
  * invalidation hint IH = 1, AMD's INVALIDATE_IOMMU_PAGES with PDE = 0,
  * Arm's TLBI by VA with Leaf = 1).  The kernel may then reach the range
- * through the table entries it read in an earlier walk, as an IOMMU's
- * paging-structure cache does: it keeps the lowest table of one walk per
- * container, and a flagged refresh whose range lies inside that table
- * starts there.  If the guest broke its word, pages are mapped as the
- * entries it replaced said: still only guest memory, checked and pinned
- * as always.  A refresh without the flag (or a KVM_VIOMMU_REQ_REFRESH_ALL)
- * reads every level again and replaces what was kept.
+ * through table entries it read since that refresh, as an IOMMU's
+ * paging-structure cache does, instead of reading them again.  If the
+ * guest broke its word, pages may be mapped as the entries it replaced
+ * said: still only guest memory, checked and pinned as always.  A refresh
+ * without the flag (or a KVM_VIOMMU_REQ_REFRESH_ALL) reads every level
+ * again.
  *
  * Errors:
  * -EINVAL (bad arguments), -ENOENT (no such table), -EPERM (called from a

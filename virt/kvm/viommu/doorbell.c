@@ -110,7 +110,8 @@ static_assert(VIOMMU_RING_HDR == 64 && VIOMMU_RING_REQ == 64);
  * @table_id: its table.
  * @resume: its first IOVA still to refresh.
  * @last: its last IOVA.
- * @acc: its counters so far.
+ * @acc: its counters so far, and its flags (KVM_VIOMMU_REFRESH_LEAF_ONLY
+ *	for a KVM_VIOMMU_REQ_LEAF_ONLY request), which the refresh reads.
  * @passes: passes run, by the worker or by a task work.
  * @requests: requests completed.
  *
@@ -266,13 +267,9 @@ static u32 viommu_db_start(struct viommu_doorbell *db,
 	case KVM_VIOMMU_REQ_TCE_PUT_INDIRECT:
 	case KVM_VIOMMU_REQ_TCE_STUFF:
 		return viommu_db_start_tce(db, req);
-	}
-	if (req->flags & ~(req->op == KVM_VIOMMU_REQ_REFRESH ?
-			   KVM_VIOMMU_REQ_LEAF_ONLY : 0))
-		return KVM_VIOMMU_REQ_INVALID;
-
-	switch (req->op) {
 	case KVM_VIOMMU_REQ_REFRESH:
+		if (req->flags & ~KVM_VIOMMU_REQ_LEAF_ONLY)
+			return KVM_VIOMMU_REQ_INVALID;
 		t = viommu_refresh_check(c, req->table_id, req->iova,
 					 req->size, &last);
 		if (IS_ERR(t))
@@ -281,7 +278,7 @@ static u32 viommu_db_start(struct viommu_doorbell *db,
 		iova = req->iova;
 		break;
 	case KVM_VIOMMU_REQ_REFRESH_ALL:
-		if (req->iova || req->size)
+		if (req->flags || req->iova || req->size)
 			return KVM_VIOMMU_REQ_INVALID;
 		t = xa_load(&c->tables, req->table_id);
 		if (!t)
@@ -295,6 +292,7 @@ static u32 viommu_db_start(struct viommu_doorbell *db,
 
 	/* From here on only the kernel's copy counts, not guest memory. */
 	viommu_db_busy(db, req->table_id, iova, last);
+	/* The refresh reads its flags from the accumulator, as the ioctl's. */
 	if (req->flags & KVM_VIOMMU_REQ_LEAF_ONLY)
 		db->acc.flags = KVM_VIOMMU_REFRESH_LEAF_ONLY;
 	*tp = t;

@@ -40,6 +40,8 @@ static void viommu_track_remove_region(gfn_t gfn, unsigned long nr_pages,
 		viommu_shadow_forget(c, gfn, gfn + nr_pages - 1);
 		viommu_pin_unkeep(c, gfn, gfn + nr_pages - 1);
 		viommu_gm_settle(c);
+		/* The tables above the kept one may have gone with it. */
+		viommu_refresh_forget_path(c);
 	}
 	mutex_unlock(&c->lock);
 }

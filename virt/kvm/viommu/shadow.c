@@ -1172,9 +1172,14 @@ void viommu_refresh_free(struct viommu_container *c)
  * viommu_refresh_forget_path - forget the table entries the walks kept
  * @c: the container (lock held).
  *
- * For a table created or destroyed: a KVM_VIOMMU_REFRESH_LEAF_ONLY refresh
- * may only use what a walk read since the last refresh of its own table
- * without the flag, and a new table has had none.
+ * A KVM_VIOMMU_REFRESH_LEAF_ONLY refresh starts from the table entries a
+ * walk read since the last walk without the flag (of any table of the
+ * container: the path is kept per container and matched by root), which
+ * is what the guest's word covers for a table that has had such a walk.
+ * Called when that no longer holds: a table is created (it has had no
+ * refresh, but another table over the same root may have left a path),
+ * or a memslot is deleted (entries above the kept table may have been in
+ * it: a full walk would now refuse what the kept path still reaches).
  */
 void viommu_refresh_forget_path(struct viommu_container *c)
 {

@@ -175,7 +175,6 @@ void viommu_table_destroy(struct viommu_container *c, struct viommu_table *t)
 
 	viommu_shadow_clear(c, t);
 	viommu_gm_settle(c);
-	viommu_refresh_forget_path(c);
 	xa_erase(&c->tables, t->id);
 	iommu_domain_free(t->domain);
 	kfree(t);

@@ -327,7 +327,7 @@ TEST_F(viommu, refresh_errors)
 
 	rf.table_id = id;
 	rf.size = SZ_4K;
-	rf.flags = 1;
+	rf.flags = 2;		/* bit 0 is KVM_VIOMMU_REFRESH_LEAF_ONLY */
 	EXPECT_EQ(-1, ioctl(c, KVM_VIOMMU_REFRESH, &rf));
 	EXPECT_EQ(EINVAL, errno);
 	rf.flags = 0;

@@ -1359,6 +1359,54 @@ TEST_F(memslot, delete_races_refresh_prepinned)
  * container's memslot tracking is; if a kernel lets the move through, the
  * IOVAs of the old GPAs must be gone as for a deletion.
  */
+/*
+ * A leaf-only refresh after the memslot holding the upper levels of the
+ * table is deleted: the table entries kept from the last walk go with it,
+ * so the refresh reads from the top, as a plain one would, and finds the
+ * root gone (TABLE_FAULT), though the guest changed no entry.
+ */
+TEST_F(memslot, delete_under_kept_path)
+{
+	const uint64_t root = EXTRA_GPA, pdpt = root + SZ_4K,
+		       pd = root + 2 * SZ_4K, pt = self->gt.next;
+	int c = self->v.container;
+	struct kvm_viommu_refresh rf;
+	uint64_t *e;
+	uint32_t id;
+
+	/* Root, PDPT and PD in EXTRA_SLOT; the page table in slot 0. */
+	self->gt.next += SZ_4K;
+	memset(self->extra, 0, 3 * SZ_4K);
+	memset(self->v.mem + pt, 0, SZ_4K);
+	e = (uint64_t *)self->extra;
+	e[(IOVA_A >> 39) & 511] = pdpt | PTE_P | PTE_RW;
+	e = (uint64_t *)(self->extra + SZ_4K);
+	e[(IOVA_A >> 30) & 511] = pd | PTE_P | PTE_RW;
+	e = (uint64_t *)(self->extra + 2 * SZ_4K);
+	e[(IOVA_A >> 21) & 511] = pt | PTE_P | PTE_RW;
+	e = (uint64_t *)(self->v.mem + pt);
+	e[(IOVA_A >> 12) & 511] = GUEST_DATA | PTE_P | PTE_RW;
+
+	ASSERT_EQ(0, viommu_bind_raw(c, self->v.vm));
+	ASSERT_EQ(0, viommu_set_table_raw(c, self->v.group_id,
+					  KVM_VIOMMU_FMT_X86_64, 4, root, 0,
+					  TEST_APERTURE_LAST, &id));
+	ASSERT_EQ(0, viommu_refresh_raw(c, id, IOVA_A, SZ_4K, &rf));
+	EXPECT_REFRESH(rf, 1, 0, 0, 0);
+	ASSERT_EQ(0, viommu_refresh_flags_raw(c, id,
+					      KVM_VIOMMU_REFRESH_LEAF_ONLY,
+					      IOVA_A, SZ_4K, &rf));
+	EXPECT_REFRESH(rf, 0, 0, 1, 0);
+
+	ASSERT_EQ(0, vmm_set_slot(&self->v, EXTRA_SLOT, 0, EXTRA_GPA, 0,
+				  NULL));
+	ASSERT_EQ(0, viommu_refresh_flags_raw(c, id,
+					      KVM_VIOMMU_REFRESH_LEAF_ONLY,
+					      IOVA_A, SZ_4K, &rf));
+	EXPECT_REFRESH(rf, 0, 1, 0, 1);
+	EXPECT_EQ(KVM_VIOMMU_REFUSED_TABLE_FAULT, rf.fail_reason);
+}
+
 TEST_F(memslot, move_after_bind)
 {
 	int c = self->v.container;

@@ -106,9 +106,10 @@ TEST_F(viommu, map_replace_unmap)
 
 /*
  * KVM_VIOMMU_REFRESH_LEAF_ONLY: the guest's word that no table entry on
- * the way changed.  It is taken (the table entries of the last walk are
- * used as they were read, as an IOMMU's paging-structure cache would) until
- * a refresh without it, or a new table.
+ * the way changed.  The uAPI lets the kernel take it; this implementation
+ * does (the table entries of the last walk are used as they were read, as
+ * an IOMMU's paging-structure cache would) until a refresh without it, or
+ * a new table: the guest breaks its word here to make that visible.
  */
 TEST_F(viommu, leaf_only)
 {
@@ -119,6 +120,9 @@ TEST_F(viommu, leaf_only)
 	uint32_t id, id2;
 
 	ASSERT_EQ(0, viommu_fixture_table(&self->v, &self->gt, &id));
+	/* The probe kvm_viommu.rst gives VMMs. */
+	EXPECT_EQ(-ENOENT, viommu_refresh_flags_raw(c, 0, leaf, 0, SZ_4K,
+						    NULL));
 	EXPECT_EQ(-EINVAL, viommu_refresh_flags_raw(c, id, 2, IOVA, SZ_4K,
 						    NULL));
 	EXPECT_EQ(-EINVAL, viommu_refresh_flags_raw(c, id, ~leaf, IOVA, SZ_4K,

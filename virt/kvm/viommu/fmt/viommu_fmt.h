@@ -315,8 +315,9 @@ struct viommu_walk_geom {
  *
  * What a walk read above that table, kept for the next walk with
  * &viommu_walk.leaf_only over a range inside [@base, @last]: an IOMMU's
- * paging-structure cache of one entry.  Any other walk forgets it first,
- * and so does a change of layout.
+ * paging-structure cache of one entry.  A walk that does not start from
+ * it forgets it first, then keeps the lowest table its own descent
+ * reached, if it went below the top; a change of layout forgets it too.
  */
 struct viommu_walk_path {
 	unsigned int level;
@@ -364,12 +365,13 @@ struct viommu_walk_buf {
  * @ctx: passed to @read and @emit.
  * @buf: where the entries read are kept while they are decoded (and the
  *	table's layout between walks); not shared with a concurrent walk.
- * @leaf_only: the guest changed no table entry since the last walk of
- *	its table with @buf (an invalidation of leaf entries only, as VT-d's
- *	IH, AMD's PDE = 0 or Arm's TLBI ... Leaf say): the walk may reach the
- *	range through the table entries that walk read, without reading
- *	them again, when the range lies inside the lowest table it went
- *	down to (&viommu_walk_buf.path).
+ * @leaf_only: no table entry on the way to the range has changed since
+ *	the last walk with @buf without @leaf_only (or since
+ *	viommu_walk_forget()): only leaf entries may have, as an invalidation
+ *	with VT-d's IH, AMD's PDE = 0 or Arm's TLBI ... Leaf says.  The walk
+ *	then starts from the table kept in &viommu_walk_buf.path when the
+ *	range lies inside it and its root is @root, without reading the
+ *	entries above it again.
  */
 struct viommu_walk {
 	const struct viommu_fmt *fmt;

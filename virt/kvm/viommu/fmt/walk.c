@@ -330,6 +330,8 @@ static const struct viommu_walk_geom *walk_geom(const struct viommu_walk *w)
  * @iova: first IOVA.
  * @last: last IOVA (inclusive), at most viommu_fmt_iova_last().
  *
+ * Reads and updates the path kept in @w->buf (see &viommu_walk.leaf_only).
+ *
  * Return: 0 when the whole range was reported, -EINVAL for a range or
  * layout the format cannot have (or no @w->buf), or the first nonzero
  * value returned by @w->emit.

@@ -633,6 +633,17 @@ static bool page_walk(struct h_ctx *c, unsigned int levels, u64 root,
 	return true;
 }
 
+/*
+ * A plain walk of the page at @iova reads every level and keeps the path;
+ * a leaf_only walk then reads the leaf alone.  Both must read as @exp.
+ */
+static bool plain_then_leaf(struct h_ctx *c, unsigned int levels, u64 root,
+			    u64 iova, struct viommu_span exp)
+{
+	return page_walk(c, levels, root, false, iova, exp, levels) &&
+	       page_walk(c, levels, root, true, iova, exp, 1);
+}
+
 static struct viommu_span page_leaf(u64 iova, u64 gpa, u32 prot)
 {
 	return (struct viommu_span)H_LEAF(iova, iova + 0xfff, gpa, prot);
@@ -663,12 +674,8 @@ static void test_leaf_only(struct h_ctx *c)
 		pd = build_path(c, levels, root, a, 2);
 		set_entry(c, pt, lvl_index(a, 1), g1 | PTE_P | PTE_RW);
 
-		/* A plain walk reads every level and keeps the path. */
-		ok = page_walk(c, levels, root, false, a,
-			       page_leaf(a, g1, VIOMMU_PROT_RW), levels);
-		/* leaf_only inside the kept table: its entry alone. */
-		ok = ok && page_walk(c, levels, root, true, a,
-				     page_leaf(a, g1, VIOMMU_PROT_RW), 1);
+		ok = plain_then_leaf(c, levels, root, a,
+				     page_leaf(a, g1, VIOMMU_PROT_RW));
 		check(ok, "x86-64 %u levels: leaf_only reads the leaf alone",
 		      levels);
 
@@ -722,10 +729,8 @@ static void test_leaf_only(struct h_ctx *c)
 
 		/* The permissions above the kept table are kept with it. */
 		set_entry(c, pd, lvl_index(a, 2), pt2 | PTE_P);
-		ok = page_walk(c, levels, root, false, a,
-			       page_leaf(a, g3, VIOMMU_PROT_READ), levels);
-		ok = ok && page_walk(c, levels, root, true, a,
-				     page_leaf(a, g3, VIOMMU_PROT_READ), 1);
+		ok = plain_then_leaf(c, levels, root, a,
+				     page_leaf(a, g3, VIOMMU_PROT_READ));
 		check(ok, "x86-64 %u levels: leaf_only keeps the permissions above",
 		      levels);
 

@@ -39,7 +39,8 @@
  * block (B, C, R), a pre-pinned kvm-viommu block (B-pre, C-pre, R) and a
  * merging one (B-merge); inside a block the arms take turns every
  * repetition, and the type1 and kvm-viommu blocks end with the vCPU arms
- * (A-vcpu; N-vcpu and C-vcpu: see vcpu_code()).  Rounds of blocks go T K P M,
+ * (A-vcpu; N-vcpu and C-vcpu) and the pre-pinned one with C-pre-vcpu
+ * (see vcpu_code()).  Rounds of blocks go T K P M,
  * M P K T, ... until the time budget is spent.  A round is followed, as
  * long as they have used less than their share of the time, by a preload
  * ladder: B at k = 512 with 0, 1 Ki, 64 Ki, 256 Ki, 256 Ki, 64 Ki,
@@ -96,7 +97,7 @@ const char * const arm_name[NR_ARMS] = {
 
 const char * const op_name[NR_OPS] = { "map", "unmap" };
 const char * const varm_name[NR_VARMS] = {
-	"A-vcpu", "C-vcpu", "N-vcpu"
+	"A-vcpu", "C-vcpu", "N-vcpu", "C-pre-vcpu"
 };
 
 const char * const book_name[NR_BOOKS] = {
@@ -617,11 +618,13 @@ static void raw_probe(void)
  * issues one type1 MAP_DMA / UNMAP_DMA, marks the request done and
  * resumes the guest, as QEMU does; C-vcpu writes the port KVM turns into a
  * kick of the doorbell's eventfd, and the kernel handles the request
- * before the guest runs again, with no exit to the VMM.  N-vcpu runs the
- * same guest code, but posts nothing (the request's status written done,
+ * before the guest runs again, with no exit to the VMM; C-pre-vcpu does
+ * the same on the container bound with KVM_VIOMMU_BIND_PREPIN (the pre-
+ * pinned block), where the refresh only holds pinned frames.  N-vcpu runs
+ * the same guest code, but posts nothing (the request's status written done,
  * the producer index left as it is) and writes a port KVM turns into a
  * signal of an eventfd nobody reads: the trap into the host kernel and
- * back that the other two pay as well, which TCG's nested virtualization
+ * back that the others pay as well, which TCG's nested virtualization
  * makes costly enough to hide their difference.  The guest code must be
  * the same: under TCG time the trap's cost depends on it (an N-vcpu that
  * wrote only the entry and the port took 30 us more per trap than C-vcpu
@@ -631,7 +634,7 @@ static void vcpu_code(struct guest_code *gc, enum varm va, uint16_t *pte_off,
 		      uint64_t *ds_base)
 {
 	uint16_t port = va == VARM_A ? VCPU_EXIT_PORT :
-			va == VARM_C ? VCPU_KICK_PORT : VCPU_NULL_PORT;
+			va == VARM_N ? VCPU_NULL_PORT : VCPU_KICK_PORT;
 	uint32_t op_flags = KVM_VIOMMU_REQ_REFRESH |
 			    (b.no_leaf_only ? 0 : KVM_VIOMMU_REQ_LEAF_ONLY << 16);
 	uint64_t pte_gpa, map_val;
@@ -724,7 +727,7 @@ static bool vcpu_sample(enum varm va, struct guest_code *gc, bool record)
 		b.vcpu_err = ret ? -ret : EIO;
 		return false;
 	}
-	/* C-vcpu's completions signalled done: leave C none of them. */
+	/* The doorbell's completions signalled done: leave C none of them. */
 	if (poll(&pfd, 1, 0) == 1 && xread(b.done, &val, sizeof(val)) < 0)
 		die("done: %s", strerror(errno));
 	if (record && s->n < MAX_SAMPLES) {
@@ -759,6 +762,7 @@ static const unsigned int kind_arms[NR_KINDS] = {
 static const unsigned int kind_varms[NR_KINDS] = {
 	[BLK_T] = 1u << VARM_A,
 	[BLK_K] = 1u << VARM_C | 1u << VARM_N,
+	[BLK_P] = 1u << VARM_CP,
 };
 
 /* Does -a leave anything for a block of @kind to measure? */
@@ -859,6 +863,8 @@ static void block(enum kind kind, const unsigned int *reps,
 	} else if (kind == BLK_K) {
 		vcpu_block(VARM_N, vcpu_reps);
 		vcpu_block(VARM_C, vcpu_reps);
+	} else if (kind == BLK_P) {
+		vcpu_block(VARM_CP, vcpu_reps);
 	}
 	unset_container();
 }

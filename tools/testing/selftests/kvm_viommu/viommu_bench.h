@@ -29,11 +29,11 @@ enum arm {
 
 enum op { OP_MAP, OP_UNMAP, NR_OPS };
 /*
- * vCPU arms: a guest invalidation exits to the VMM (A) or rings (C); N is
- * the exit both pay, the guest's port write handled by KVM with nothing
- * behind it.
+ * vCPU arms: a guest invalidation exits to the VMM (A) or rings (C, and
+ * C-pre on a container bound with KVM_VIOMMU_BIND_PREPIN); N is the exit
+ * all pay, the guest's port write handled by KVM with nothing behind it.
  */
-enum varm { VARM_A, VARM_C, VARM_N, NR_VARMS };
+enum varm { VARM_A, VARM_C, VARM_N, VARM_CP, NR_VARMS };
 enum kind { BLK_T, BLK_K, BLK_P, BLK_M, NR_KINDS };
 /* Bookkeeping measurement points. */
 enum book { BOOK_B4096, BOOK_BP4096, BOOK_PRE, NR_BOOKS };
@@ -98,7 +98,8 @@ struct bench {
 	struct guest_vcpu vcpu;
 	int vcpu_err;			/* vCPU arms: 0 available, else errno */
 	struct series vs[NR_VARMS];	/* ns per invalidation, k = 1 */
-	double vfix_lo, vfix_hi;	/* vcpu_fixed_ratio()'s interval */
+	/* vcpu_fixed_ratio()'s interval, for VARM_C and VARM_CP */
+	double vfix_lo[NR_VARMS], vfix_hi[NR_VARMS];
 	unsigned long vexits[NR_VARMS];	/* exits to the VMM, all samples */
 	unsigned int arm_sel;		/* -a: BIT(enum arm) measured */
 	unsigned int varm_sel;		/* -a: BIT(enum varm) measured */

@@ -218,27 +218,31 @@ static void report_csv(void)
 }
 
 /*
- * The vCPU arms' fixed cost above the trap into the host kernel and back
- * that both pay (N-vcpu): (C-vcpu - N-vcpu) / (A-vcpu - N-vcpu), from
- * medians (or from @med, one per arm).  Infinite when A is not above N.
+ * A doorbell vCPU arm's (@c: C-vcpu or C-pre-vcpu) fixed cost against
+ * A-vcpu's, above the trap into the host kernel and back that all pay
+ * (N-vcpu): (@c - N-vcpu) / (A-vcpu - N-vcpu), from medians (or from @med,
+ * one per arm).  Infinite when A is not above N.
  */
-static double vcpu_fixed_ratio_of(const double *med)
+static double vcpu_fixed_ratio_of(const double *med, enum varm c)
 {
 	double a = med[VARM_A] - med[VARM_N];
 
 	if (!(a > 0))
 		return INFINITY;
-	return (med[VARM_C] - med[VARM_N]) / a;
+	return (med[c] - med[VARM_N]) / a;
 }
 
-static double vcpu_fixed_ratio(void)
+/* The vCPU arms that ring the doorbell. */
+static const enum varm doorbell_varms[] = { VARM_C, VARM_CP };
+
+static double vcpu_fixed_ratio(enum varm c)
 {
 	double med[NR_VARMS];
 	unsigned int l;
 
 	for (l = 0; l < NR_VARMS; l++)
 		med[l] = median(&b.vs[l]);
-	return vcpu_fixed_ratio_of(med);
+	return vcpu_fixed_ratio_of(med, c);
 }
 
 /*
@@ -264,25 +268,26 @@ static double boot_median(const struct series *s, unsigned int *cnt,
 #define BOOT_RESAMPLES	1000
 
 /*
- * A 95% bootstrap interval of vcpu_fixed_ratio(): under TCG the trap is
+ * A 95% bootstrap interval of vcpu_fixed_ratio(@c): under TCG the trap is
  * costly and noisy, and the ratio is a difference of close medians.
  */
-static void vcpu_fixed_ratio_ci(double *lo, double *hi)
+static void vcpu_fixed_ratio_ci(enum varm c, double *lo, double *hi)
 {
 	static unsigned int cnt[MAX_SAMPLES];
 	static double r[BOOT_RESAMPLES];
+	const enum varm used[] = { VARM_A, VARM_N, c };
 	unsigned int seed = 1, i, l;
 	double med[NR_VARMS];
 
 	*lo = NAN;
 	*hi = NAN;
-	for (l = 0; l < NR_VARMS; l++)
-		if (!b.vs[l].n)
+	for (l = 0; l < ARRAY_SIZE(used); l++)
+		if (!b.vs[used[l]].n)
 			return;
 	for (i = 0; i < BOOT_RESAMPLES; i++) {
-		for (l = 0; l < NR_VARMS; l++)
-			med[l] = boot_median(&b.vs[l], cnt, &seed);
-		r[i] = vcpu_fixed_ratio_of(med);
+		for (l = 0; l < ARRAY_SIZE(used); l++)
+			med[used[l]] = boot_median(&b.vs[used[l]], cnt, &seed);
+		r[i] = vcpu_fixed_ratio_of(med, c);
 	}
 	qsort(r, BOOT_RESAMPLES, sizeof(r[0]), cmp_double);
 	*lo = r[BOOT_RESAMPLES * 25 / 1000];
@@ -434,30 +439,32 @@ static void report_tables(void)
 	printf("(A-vcpu: I/O exit to the VMM, which walks and issues type1 MAP/UNMAP_DMA;\n");
 	printf(" C-vcpu: doorbell ioeventfd, handled in the kernel before the guest resumes;\n");
 	printf(" N-vcpu: the same guest code posting nothing, its port write a kick\n");
-	printf("  of an eventfd nobody reads: the trap all pay)\n");
+	printf("  of an eventfd nobody reads: the trap all pay;\n");
+	printf(" C-pre-vcpu: C-vcpu on the container bound with KVM_VIOMMU_BIND_PREPIN)\n");
 	if (b.vcpu_err)
 		printf("vCPU arms unavailable: %s\n", strerror(b.vcpu_err));
-	printf("%-7s %14s %10s %10s %16s %8s\n", "arm", "median ns/inv",
+	printf("%-10s %14s %10s %10s %16s %8s\n", "arm", "median ns/inv",
 	       "p10", "p90", "VMM exits/inv", "samples");
 	for (ki = 0; ki < NR_VARMS; ki++) {
 		const struct series *s = &b.vs[ki];
 
-		printf("%-7s %s %s %s %s %8u\n", varm_name[ki],
+		printf("%-10s %s %s %s %s %8u\n", varm_name[ki],
 		       num(median(s), 14, 0), num(pct(s, 10), 10, 0),
 		       num(pct(s, 90), 10, 0),
 		       num(s->n ? (double)b.vexits[ki] / (s->n * VCPU_INVS) :
 			   NAN, 16, 2), s->n);
 	}
-	{
-		double lo = b.vfix_lo, hi = b.vfix_hi;
+	printf("C-vcpu/A-vcpu: %s\n",
+	       num(median(&b.vs[VARM_C]) / median(&b.vs[VARM_A]), 0, 2));
+	for (ki = 0; ki < ARRAY_SIZE(doorbell_varms); ki++) {
+		enum varm c = doorbell_varms[ki];
 
-		printf("C-vcpu/A-vcpu: %s\n",
-		       num(median(&b.vs[VARM_C]) / median(&b.vs[VARM_A]), 0, 2));
-		printf("above the trap, (C-vcpu - N-vcpu)/(A-vcpu - N-vcpu): %s",
-		       num(vcpu_fixed_ratio(), 0, 2));
-		printf(" (95%% bootstrap interval %s to %s)\n\n", num(lo, 0, 2),
-		       num(hi, 0, 2));
+		printf("above the trap, (%s - N-vcpu)/(A-vcpu - N-vcpu): %s",
+		       varm_name[c], num(vcpu_fixed_ratio(c), 0, 2));
+		printf(" (95%% bootstrap interval %s to %s)\n",
+		       num(b.vfix_lo[c], 0, 2), num(b.vfix_hi[c], 0, 2));
 	}
+	printf("\n");
 
 	printf("fit time = fixed + per_page * k (least squares on medians, 1/t^2 weights)\n");
 	printf("%-7s %-6s %12s %12s\n", "arm", "op", "fixed ns", "per-page ns");
@@ -586,9 +593,9 @@ static void report_targets(void)
 		pp(ARM_BP, OP_UNMAP, K512) / pp(ARM_R, OP_UNMAP, K512),
 		"<= 1.25", true, 1.25);
 	{
-		double r = vcpu_fixed_ratio();
+		double r = vcpu_fixed_ratio(VARM_C);
 		double raw = median(&b.vs[VARM_C]) / median(&b.vs[VARM_A]);
-		double lo = b.vfix_lo, hi = b.vfix_hi;
+		double lo = b.vfix_lo[VARM_C], hi = b.vfix_hi[VARM_C];
 		char m[64], mr[64];
 
 		/*
@@ -627,6 +634,11 @@ static void report_targets(void)
 		printf("  %-40s %-14s %-8s %s\n",
 		       "  floor, R's work (k=1) alone: R/(A-N)",
 		       isnan(r) || isinf(r) || r < 0 ? "-" : m, "-", "info");
+		r = vcpu_fixed_ratio(VARM_CP);
+		snprintf(m, sizeof(m), "%.2f", r);
+		printf("  %-40s %-14s %-8s %s\n",
+		       "  pre-pinned: (C-pre-N)/(A-N)",
+		       isnan(r) || isinf(r) ? "-" : m, "-", "info");
 	}
 	printf("  (VMM-played guest, C pays a write and a read of eventfds:)\n");
 	info2("C fixed cost vs A's (k=1): C/A",
@@ -701,7 +713,11 @@ void report(double secs, unsigned int rounds)
 			sort_series(&b.pre[l][op]);
 	for (l = 0; l < NR_VARMS; l++)
 		sort_series(&b.vs[l]);
-	vcpu_fixed_ratio_ci(&b.vfix_lo, &b.vfix_hi);
+	for (l = 0; l < ARRAY_SIZE(doorbell_varms); l++) {
+		enum varm c = doorbell_varms[l];
+
+		vcpu_fixed_ratio_ci(c, &b.vfix_lo[c], &b.vfix_hi[c]);
+	}
 
 	report_csv();
 

@@ -278,6 +278,7 @@ static long viommu_ioctl_get_info(struct viommu_container *c,
 	info.shadow_bytes = c->shadow_bytes;
 	info.pin_bytes = c->pin_bytes;
 	info.bind_flags = c->bind_flags;
+	info.kept_path_walks = viommu_refresh_path_walks(c);
 	mutex_unlock(&c->lock);
 
 	return viommu_copy_out(arg, &info, sizeof(info), usize);

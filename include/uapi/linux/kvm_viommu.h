@@ -356,9 +356,15 @@ struct kvm_viommu_refresh {
  *	for reuse.
  * @bind_flags: output: the flags the container was bound with.
  * @__reserved: zero.
+ * @kept_path_walks: output: walks of %KVM_VIOMMU_REFRESH_LEAF_ONLY
+ *	refreshes and %KVM_VIOMMU_REQ_LEAF_ONLY requests that started from a
+ *	table entry kept from an earlier walk, without reading the entries
+ *	above it again; cumulative.  What the hint saved, for a VMM that
+ *	wants to know; it says nothing of the refresh's result.
  *
  * May be called before KVM_VIOMMU_BIND_VM.  Version 1 of this structure
- * ended at @nr_groups (80 bytes), version 2 at @mapped_blocks (88 bytes).
+ * ended at @nr_groups (80 bytes), version 2 at @mapped_blocks (88 bytes),
+ * version 3 at @__reserved (136 bytes).
  */
 struct kvm_viommu_info {
 	__u32 argsz;
@@ -381,6 +387,7 @@ struct kvm_viommu_info {
 	__u64 pin_bytes;
 	__u32 bind_flags;
 	__u32 __reserved;
+	__u64 kept_path_walks;
 };
 
 #define KVM_VIOMMU_GET_INFO		_IO(VFIO_TYPE, KVM_VIOMMU_BASE + 3)

@@ -612,14 +612,18 @@ static void test_cycles(struct h_ctx *c)
 
 /*
  * Walk [@iova, @iova + 4 KiB) of @root, @leaf_only or not, and check that
- * it reads as @exp with @reads entries read.
+ * it reads as @exp with @reads entries read, and that the walk counted
+ * itself in path_walks when it started below the top (fewer reads than
+ * @levels: the pages walked here have no hole above their leaf).
  */
 static bool page_walk(struct h_ctx *c, unsigned int levels, u64 root,
 		      bool leaf_only, u64 iova, struct viommu_span exp,
 		      unsigned long reads)
 {
-	struct viommu_walk w;
+	u64 path_walks = h_walk_buf.path_walks;
 	unsigned long before = c->reads;
+	struct viommu_walk w;
+	u64 from_path;
 
 	init_walk(&w, c, levels, root, h_emit_record);
 	w.leaf_only = leaf_only;
@@ -628,6 +632,13 @@ static bool page_walk(struct h_ctx *c, unsigned int levels, u64 root,
 	if (c->reads - before != reads) {
 		diag("walk of %#llx read %lu entries, not %lu",
 		     (unsigned long long)iova, c->reads - before, reads);
+		return false;
+	}
+	from_path = reads < levels;
+	if (h_walk_buf.path_walks - path_walks != from_path) {
+		diag("walk of %#llx: path_walks went up by %llu",
+		     (unsigned long long)iova,
+		     (unsigned long long)(h_walk_buf.path_walks - path_walks));
 		return false;
 	}
 	return true;

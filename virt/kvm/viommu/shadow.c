@@ -1190,6 +1190,20 @@ void viommu_refresh_forget_path(struct viommu_container *c)
 }
 
 /**
+ * viommu_refresh_path_walks - walks that started from the kept path
+ * @c: the container (lock held).
+ *
+ * Return: how many walks of leaf-only refreshes started from the table the
+ * path kept (KVM_VIOMMU_GET_INFO's kept_path_walks); 0 before the bind.
+ */
+u64 viommu_refresh_path_walks(struct viommu_container *c)
+{
+	lockdep_assert_held(&c->lock);
+
+	return c->refresh ? c->refresh->walk_buf.path_walks : 0;
+}
+
+/**
  * viommu_refresh_table - synchronise part of a table's shadow with the guest
  * @c: the container (lock held, VM bound, current->mm the VMM's).
  * @t: the table.

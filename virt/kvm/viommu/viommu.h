@@ -491,6 +491,7 @@ struct viommu_table *viommu_refresh_check(struct viommu_container *c,
 					  u32 table_id, u64 iova, u64 size,
 					  u64 *last);
 void viommu_refresh_forget_path(struct viommu_container *c);
+u64 viommu_refresh_path_walks(struct viommu_container *c);
 int viommu_refresh_table(struct viommu_container *c, struct viommu_table *t,
 			 u64 iova, u64 last, u64 *budget,
 			 struct kvm_viommu_refresh *out, u64 *next);

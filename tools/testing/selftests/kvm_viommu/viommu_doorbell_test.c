@@ -312,6 +312,7 @@ TEST_F(db, request_statuses)
 TEST_F(db, leaf_only_request)
 {
 	struct kvm_viommu_ring_req *q[3];
+	struct kvm_viommu_info info;
 	bool ordered = true;
 
 	gt_map(&self->gt, IOVA, GUEST_DATA, 1, true);
@@ -340,6 +341,9 @@ TEST_F(db, leaf_only_request)
 	EXPECT_EQ(KVM_VIOMMU_REQ_DONE, q[2]->status);
 	EXPECT_EQ(1, q[2]->mapped);
 	EXPECT_EQ(1, q[2]->unmapped);
+	/* The flagged request's walk is the one that started there. */
+	ASSERT_EQ(0, viommu_info_raw(self->v.container, &info));
+	EXPECT_EQ(1, info.kept_path_walks);
 }
 
 /*

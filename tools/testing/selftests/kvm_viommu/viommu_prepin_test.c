@@ -1371,6 +1371,7 @@ TEST_F(memslot, delete_under_kept_path)
 		       pd = root + 2 * SZ_4K, pt = self->gt.next;
 	int c = self->v.container;
 	struct kvm_viommu_refresh rf;
+	struct kvm_viommu_info info;
 	uint64_t *e;
 	uint32_t id;
 
@@ -1397,6 +1398,8 @@ TEST_F(memslot, delete_under_kept_path)
 					      KVM_VIOMMU_REFRESH_LEAF_ONLY,
 					      IOVA_A, SZ_4K, &rf));
 	EXPECT_REFRESH(rf, 0, 0, 1, 0);
+	ASSERT_EQ(0, viommu_info_raw(c, &info));
+	EXPECT_EQ(1, info.kept_path_walks);
 
 	ASSERT_EQ(0, vmm_set_slot(&self->v, EXTRA_SLOT, 0, EXTRA_GPA, 0,
 				  NULL));
@@ -1405,6 +1408,8 @@ TEST_F(memslot, delete_under_kept_path)
 					      IOVA_A, SZ_4K, &rf));
 	EXPECT_REFRESH(rf, 0, 1, 0, 1);
 	EXPECT_EQ(KVM_VIOMMU_REFUSED_TABLE_FAULT, rf.fail_reason);
+	ASSERT_EQ(0, viommu_info_raw(c, &info));
+	EXPECT_EQ(1, info.kept_path_walks);
 }
 
 TEST_F(memslot, move_after_bind)

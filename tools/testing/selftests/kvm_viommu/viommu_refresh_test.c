@@ -104,12 +104,22 @@ TEST_F(viommu, map_replace_unmap)
 	EXPECT_EQ(0, info.refusals);
 }
 
+/* GET_INFO's kept_path_walks. */
+static uint64_t kept_path_walks(struct __test_metadata *_metadata, int c)
+{
+	struct kvm_viommu_info info;
+
+	EXPECT_EQ(0, viommu_info_raw(c, &info));
+	return info.kept_path_walks;
+}
+
 /*
  * KVM_VIOMMU_REFRESH_LEAF_ONLY: the guest's word that no table entry on
  * the way changed.  The uAPI lets the kernel take it; this implementation
  * does (the table entries of the last walk are used as they were read, as
  * an IOMMU's paging-structure cache would) until a refresh without it, or
  * a new table: the guest breaks its word here to make that visible.
+ * GET_INFO's kept_path_walks counts the walks that took it.
  */
 TEST_F(viommu, leaf_only)
 {
@@ -120,6 +130,7 @@ TEST_F(viommu, leaf_only)
 	uint32_t id, id2;
 
 	ASSERT_EQ(0, viommu_fixture_table(&self->v, &self->gt, &id));
+	EXPECT_EQ(0, kept_path_walks(_metadata, c));
 	/* The probe kvm_viommu.rst gives VMMs. */
 	EXPECT_EQ(-ENOENT, viommu_refresh_flags_raw(c, 0, leaf, 0, SZ_4K,
 						    NULL));
@@ -128,9 +139,11 @@ TEST_F(viommu, leaf_only)
 	EXPECT_EQ(-EINVAL, viommu_refresh_flags_raw(c, id, ~leaf, IOVA, SZ_4K,
 						    NULL));
 
+	/* Nothing kept yet: the first flagged refresh reads every level. */
 	gt_map(&self->gt, IOVA, GUEST_DATA, 1, true);
 	ASSERT_EQ(0, viommu_refresh_flags_raw(c, id, leaf, IOVA, SZ_4K, &rf));
 	EXPECT_REFRESH(rf, 1, 0, 0, 0);
+	EXPECT_EQ(0, kept_path_walks(_metadata, c));
 
 	/* A leaf that changes is seen. */
 	gt_map(&self->gt, IOVA, GUEST_DATA + SZ_4K, 1, true);
@@ -139,6 +152,21 @@ TEST_F(viommu, leaf_only)
 					      &rf));
 	EXPECT_REFRESH(rf, 2, 1, 0, 0);
 	expect_counts(_metadata, c, 2, 2);
+	EXPECT_EQ(1, kept_path_walks(_metadata, c));
+
+	/*
+	 * Outside the kept page table: from the top, down to the page
+	 * directory's empty entry; that directory is kept instead, and the
+	 * next flagged refresh of IOVA starts there.
+	 */
+	ASSERT_EQ(0, viommu_refresh_flags_raw(c, id, leaf, IOVA + SZ_2M,
+					      SZ_4K, &rf));
+	EXPECT_REFRESH(rf, 0, 0, 0, 0);
+	EXPECT_EQ(1, kept_path_walks(_metadata, c));
+	ASSERT_EQ(0, viommu_refresh_flags_raw(c, id, leaf, IOVA, 2 * SZ_4K,
+					      &rf));
+	EXPECT_REFRESH(rf, 0, 0, 2, 0);
+	EXPECT_EQ(2, kept_path_walks(_metadata, c));
 
 	/*
 	 * The guest breaks its word: the level 2 entry now points to a new
@@ -153,11 +181,13 @@ TEST_F(viommu, leaf_only)
 	EXPECT_REFRESH(rf, 0, 0, 2, 0);
 	ASSERT_EQ(0, viommu_refresh_raw(c, id, IOVA, 2 * SZ_4K, &rf));
 	EXPECT_REFRESH(rf, 1, 2, 0, 0);
+	EXPECT_EQ(3, kept_path_walks(_metadata, c));
 	ASSERT_EQ(0, viommu_refresh_flags_raw(c, id, leaf, IOVA, 2 * SZ_4K,
 					      &rf));
 	EXPECT_REFRESH(rf, 0, 0, 1, 0);
 	expect_counts(_metadata, c, 1, 1);
 	EXPECT_EQ(pins + 1, pins_held());
+	EXPECT_EQ(4, kept_path_walks(_metadata, c));
 
 	/*
 	 * Broken again, then the table is replaced by a new one over the
@@ -179,6 +209,7 @@ TEST_F(viommu, leaf_only)
 	expect_counts(_metadata, c, 0, 0);
 	EXPECT_EQ(pins, pins_held());
 	EXPECT_EQ(0, vm_locked_kb());
+	EXPECT_EQ(4, kept_path_walks(_metadata, c));
 }
 
 TEST_F(viommu, large_leaves)

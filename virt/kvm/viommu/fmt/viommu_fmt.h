@@ -335,6 +335,7 @@ struct viommu_walk_path {
  * @geom: the layout of the last table walked with this buffer.
  * @path: the table entries the last walks went through (see
  *	&viommu_walk.leaf_only).
+ * @path_walks: walks that started from @path, cumulative.
  *
  * 24 KiB: too big for a kernel stack, so the caller provides it, zeroed
  * before its first walk.
@@ -343,6 +344,7 @@ struct viommu_walk_buf {
 	u64 raw[VIOMMU_MAX_LEVELS][VIOMMU_WALK_CHUNK];
 	struct viommu_walk_geom geom;
 	struct viommu_walk_path path;
+	u64 path_walks;
 };
 
 /**

@@ -260,6 +260,7 @@ static int walk_from_top(const struct viommu_walk *w, u64 start, u64 last)
 		level = path->level;
 		base = path->base;
 		prot_mask = path->prot_mask;
+		w->buf->path_walks++;
 	} else {
 		viommu_walk_forget(w->buf);
 	}

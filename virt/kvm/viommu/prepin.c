@@ -22,6 +22,7 @@
  * notifier to finish, so it must never run under viommu_container.lock.
  */
 #include <linux/kvm_host.h>
+#include <linux/mm.h>
 #include <asm/kvm_page_track.h>
 
 #include "viommu.h"
@@ -82,12 +83,41 @@ void viommu_untrack(struct viommu_container *c)
 	c->tracking = false;
 }
 
+/*
+ * Does @slot map device memory: is any of the VMM's address range behind it
+ * a VM_IO or VM_PFNMAP mapping, such as an assigned device's BAR the VMM
+ * mmapped and gave the guest?  Such memory has no pages to pin.
+ */
+static bool viommu_slot_is_device(struct mm_struct *mm,
+				  const struct kvm_memory_slot *slot)
+{
+	unsigned long start = slot->userspace_addr;
+	unsigned long end = start + (slot->npages << PAGE_SHIFT);
+	struct vm_area_struct *vma;
+	struct vma_iterator vmi;
+	bool device = false;
+
+	vma_iter_init(&vmi, mm, start);
+	mmap_read_lock(mm);
+	for_each_vma_range(vmi, vma, end) {
+		if (vma->vm_flags & (VM_IO | VM_PFNMAP)) {
+			device = true;
+			break;
+		}
+	}
+	mmap_read_unlock(mm);
+	return device;
+}
+
 /**
  * viommu_prepin_all - pre-pin every user memslot of the bound VM
  * @c: the container (lock held, VM bound, current->mm the VM's).
  *
  * Memslots backed by guest_memfd, and KVM's internal memslots, are not
- * memory a device may be given and are skipped.  All or nothing.
+ * memory a device may be given and are skipped; so are memslots over
+ * device memory (viommu_slot_is_device()), which a VMM creates for the
+ * BARs of the devices it assigns and which cannot be pinned: leaves that
+ * point there are refused as on demand.  All or nothing.
  *
  * Return: 0, -ENOMEM (RLIMIT_MEMLOCK or no memory), -EFAULT or -EINTR.
  */
@@ -102,7 +132,8 @@ int viommu_prepin_all(struct viommu_container *c)
 	idx = srcu_read_lock(&c->kvm->srcu);
 	kvm_for_each_memslot(slot, bkt, kvm_memslots(c->kvm)) {
 		if (slot->id >= KVM_USER_MEM_SLOTS ||
-		    slot->flags & (KVM_MEM_GUEST_MEMFD | KVM_MEMSLOT_INVALID))
+		    slot->flags & (KVM_MEM_GUEST_MEMFD | KVM_MEMSLOT_INVALID) ||
+		    viommu_slot_is_device(c->mm, slot))
 			continue;
 		ret = viommu_pin_keep(c, slot->base_gfn,
 				      slot->base_gfn + slot->npages - 1,

@@ -1412,6 +1412,40 @@ TEST_F(memslot, delete_under_kept_path)
 	EXPECT_EQ(1, info.kept_path_walks);
 }
 
+/*
+ * A memslot over device memory, here the edu BAR the VMM mmapped (as QEMU
+ * gives a guest its assigned devices' BARs), has no pages to pin:
+ * KVM_VIOMMU_BIND_PREPIN leaves it out rather than failing, a leaf that
+ * points there is refused as on demand, and a KVM_VIOMMU_PREPIN that
+ * names it fails.
+ */
+TEST_F(memslot, bind_prepin_skips_device_memory)
+{
+	int c = self->v.container;
+	struct kvm_viommu_refresh rf;
+	struct acct base;
+	uint32_t id;
+
+	ASSERT_EQ(0, vmm_set_slot(&self->v, LATE_SLOT, 0, LATE_GPA,
+				  self->e.bar0_size, self->e.bar0));
+	acct_read(_metadata, c, &base);
+	ASSERT_EQ(0, viommu_bind_flags_raw(c, self->v.vm,
+					   KVM_VIOMMU_BIND_PREPIN));
+	EXPECT_PINNED(base, VM_PAGES + EXTRA_PAGES);
+
+	ASSERT_EQ(0, table_at(&self->v, self->gt.root, &id));
+	gt_map(&self->gt, IOVA_C, LATE_GPA, 1, true);
+	gt_map(&self->gt, IOVA_C + SZ_4K, EXTRA_GPA, 1, true);
+	ASSERT_EQ(0, viommu_refresh_raw(c, id, IOVA_C, 2 * SZ_4K, &rf));
+	EXPECT_REFRESH(rf, 1, 0, 0, 1);
+	EXPECT_EQ(IOVA_C, rf.fail_iova);
+	EXPECT_EQ(KVM_VIOMMU_REFUSED_PIN, rf.fail_reason);
+	EXPECT_PINNED(base, VM_PAGES + EXTRA_PAGES);
+
+	EXPECT_EQ(-EFAULT, viommu_prepin_raw(c, 0, LATE_GPA, SZ_4K, NULL));
+	EXPECT_PINNED(base, VM_PAGES + EXTRA_PAGES);
+}
+
 TEST_F(memslot, move_after_bind)
 {
 	int c = self->v.container;

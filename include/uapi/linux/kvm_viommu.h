@@ -158,21 +158,25 @@ enum kvm_viommu_refusal {
  * -EINVAL (not a KVM VM fd, or unknown flags, or nonzero reserved), -EPERM
  * (the VM belongs to another process's address space), -EBUSY (already
  * bound), -ENOMEM (%KVM_VIOMMU_BIND_PREPIN could not pin every memslot,
- * RLIMIT_MEMLOCK included: nothing stays pinned and the container stays
- * unbound).  The container holds a reference on the VM until it is
- * released.
+ * RLIMIT_MEMLOCK included), -EFAULT (%KVM_VIOMMU_BIND_PREPIN met memory it
+ * cannot pin in a memslot of ordinary memory), -EINTR; after any error
+ * nothing stays pinned and the container stays unbound.  The container
+ * holds a reference on the VM until it is released.
  *
- * Guest pages are pinned on demand by default: a page is pinned and
- * charged to the binding process's locked_vm when the first IOVA maps it,
- * and released when the last IOVA stops mapping it.  With
+ * Guest pages are pinned on demand by default: a page is pinned and charged
+ * to the binding process's locked_vm when the first IOVA maps it, and
+ * released when the last IOVA stops mapping it.  With
  * %KVM_VIOMMU_BIND_PREPIN the container is in pre-pinned mode: every page
- * of every memslot is pinned and charged once, at bind time, and a page
- * the container pins later (a memslot created after the bind) stays
- * pinned too; refreshes then only look pages up.  Either way, deleting a
- * memslot unmaps every IOVA that maps its pages and releases their pins
- * before KVM_SET_USER_MEMORY_REGION returns.  The notifier KVM offers for
- * this makes KVM refuse to move a memslot (KVM_MR_MOVE, -EINVAL) while the
- * container is bound: delete and recreate it instead.
+ * of every memslot is pinned and charged once, at bind time (but for
+ * memslots backed by guest_memfd and memslots over device memory, VM_IO or
+ * VM_PFNMAP mappings such as an assigned device's BARs, which have no pages
+ * to pin and are left out), and a page the container pins later (a memslot
+ * created after the bind) stays pinned too; refreshes then only look pages
+ * up.  Either way, deleting a memslot unmaps every IOVA that maps its pages
+ * and releases their pins before KVM_SET_USER_MEMORY_REGION returns.  The
+ * notifier KVM offers for this makes KVM refuse to move a memslot
+ * (KVM_MR_MOVE, -EINVAL) while the container is bound: delete and recreate
+ * it instead.
  */
 struct kvm_viommu_bind_vm {
 	__u32 argsz;
@@ -358,8 +362,11 @@ struct kvm_viommu_refresh {
  * @__reserved: zero.
  * @kept_path_walks: output: walks of %KVM_VIOMMU_REFRESH_LEAF_ONLY
  *	refreshes and %KVM_VIOMMU_REQ_LEAF_ONLY requests that started from a
- *	table entry kept from an earlier walk, without reading the entries
- *	above it again; cumulative.  What the hint saved, for a VMM that
+ *	table kept from an earlier walk, without reading the entries above
+ *	it again; cumulative.  It counts walks, not requests: a ring request
+ *	resumed in a later pass (its share of a pass's work ran out) is
+ *	walked again from where it stopped, and each such walk that starts
+ *	from the kept table counts.  What the hint saved, for a VMM that
  *	wants to know; it says nothing of the refresh's result.
  *
  * May be called before KVM_VIOMMU_BIND_VM.  Version 1 of this structure

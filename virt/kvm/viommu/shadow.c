@@ -1193,8 +1193,9 @@ void viommu_refresh_forget_path(struct viommu_container *c)
  * viommu_refresh_path_walks - walks that started from the kept path
  * @c: the container (lock held).
  *
- * Return: how many walks of leaf-only refreshes started from the table the
- * path kept (KVM_VIOMMU_GET_INFO's kept_path_walks); 0 before the bind.
+ * Return: how many walks of leaf-only refreshes and ring requests started
+ * from the table the path kept (KVM_VIOMMU_GET_INFO's kept_path_walks); 0
+ * before the bind.
  */
 u64 viommu_refresh_path_walks(struct viommu_container *c)
 {

@@ -799,7 +799,7 @@ static void block(enum kind kind, const unsigned int *reps,
 		break;
 	default:
 		if (!kvm_setup(KVM_VIOMMU_BIND_PREPIN, 0)) {
-			printf("viommu_bench: arms B-pre, C-pre unavailable: ");
+			printf("viommu_bench: arms B-pre, C-pre, C-pre-vcpu unavailable: ");
 			printf("BIND_VM(KVM_VIOMMU_BIND_PREPIN): %s\n",
 			       strerror(b.prepin_err));
 			return;

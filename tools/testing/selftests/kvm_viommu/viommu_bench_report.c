@@ -745,7 +745,8 @@ void report(double secs, unsigned int rounds)
 	printf("B-merge: B on a KVM_VIOMMU_TABLE_MERGE table ");
 	printf("(2 MiB IOMMU pages from 4 KiB leaves)\n");
 	if (b.prepin_err)
-		printf("B-pre, C-pre unavailable: BIND_VM(KVM_VIOMMU_BIND_PREPIN): %s\n",
+		printf("B-pre, C-pre, C-pre-vcpu unavailable: %s%s\n",
+		       "BIND_VM(KVM_VIOMMU_BIND_PREPIN): ",
 		       strerror(b.prepin_err));
 	if (b.raw_err == EDOM)
 		printf("R unavailable: the IOMMU aperture ends below its IOVAs\n");
